@@ -1,0 +1,55 @@
+"""unitensor: write array code once, run it on NumPy, PyTorch, JAX, CuPy, Dask or any plugged-in backend.
+
+The module is itself a complete array API (2025.12) namespace whose
+functions take and return :class:`Tensor` objects; the backend that owns the
+data does the work. ``import unitensor`` imports no framework but NumPy.
+
+>>> import unitensor as ut
+>>> x = ut.asarray([1.0, 2.0, 3.0])
+>>> float(ut.sum(ut.exp(x) * 2))
+60.171...
+"""
+
+from __future__ import annotations
+
+import math as _math
+
+from . import backends
+from ._config import get_backend, set_backend, use_backend
+from ._devices import Device
+from ._dtypes import (
+    DType, bool, can_cast, complex64, complex128, finfo, float32, float64, iinfo, int8, int16,
+    int32, int64, isdtype, result_type, uint8, uint16, uint32, uint64,
+)
+from ._info import __array_namespace_info__, devices
+from ._namespace import (
+    FUNCTIONS as _FUNCTIONS, _binary_operator, _getitem, _inplace_operator, _setitem, asarray,
+    astype, broadcast_shapes, from_dlpack,
+)
+from ._tensor import Tensor, astensor
+
+__array_api_version__ = "2025.12"
+__version__ = "0.1.0"
+
+e = _math.e
+pi = _math.pi
+inf = _math.inf
+nan = _math.nan
+newaxis = None
+
+globals().update({name: fn for name, fn in _FUNCTIONS.items() if "." not in name})
+
+from . import fft, linalg  # noqa: E402  (built from the same table)
+from .autodiff import grad, jacobian, value_and_grad, vjp  # noqa: E402
+
+__all__ = sorted(
+    [name for name in _FUNCTIONS if "." not in name]
+    + [
+        "Tensor", "astensor", "asarray", "astype", "from_dlpack", "broadcast_shapes",
+        "Device", "devices", "DType", "backends", "get_backend", "set_backend", "use_backend",
+        "can_cast", "finfo", "iinfo", "isdtype", "result_type", "__array_namespace_info__",
+        "bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
+        "float32", "float64", "complex64", "complex128", "e", "pi", "inf", "nan", "newaxis",
+        "fft", "linalg", "grad", "value_and_grad", "vjp", "jacobian",
+    ]
+)

@@ -1,0 +1,70 @@
+"""Moving Tensors between devices and backends.
+
+Within a backend, the backend moves the data. Between backends the data goes
+through DLPack, zero-copy when both sides share the device and the layout
+allows it, and through a host copy when DLPack cannot carry it (a read-only
+or lazy source, a dtype an older DLPack lacks).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import backends as _registry
+from ._devices import Device, as_device
+from ._tensor import Tensor, new_tensor
+
+__all__ = ["convert"]
+
+_DLPACK_FAILURES = (BufferError, TypeError, RuntimeError, ValueError, AttributeError, NotImplementedError)
+
+
+def convert(t: Tensor, *, device: Device | str | None = None, backend: Any = None,
+            copy: bool | None = None) -> Tensor:
+    """``t`` on ``device`` and ``backend`` (each kept when None); see :meth:`Tensor.to`."""
+    source = t._backend
+    target_device = as_device(device) if device is not None else None
+    target = _registry.get(backend) if backend is not None else _backend_for_device(source, target_device)
+    if t.requires_grad and target is not source:
+        raise RuntimeError(
+            "Can't move a Tensor that requires grad to another backend: gradients do not cross backends. "
+            "Use tensor.detach().to(backend=...) instead.")
+    if target is source:
+        if target_device is None:
+            return _copied(t) if copy else t
+        raw = source.to_device(t._raw, source.check_device(target_device))
+        if copy and raw is t._raw:
+            return _copied(t)
+        return t if raw is t._raw else new_tensor(raw, source)
+    if target_device is None:
+        here = t.device
+        target_device = here if here in target.devices() else target.default_device()
+    else:
+        target.check_device(target_device)
+    return new_tensor(_transfer(t, target, target_device, copy), target)
+
+
+def _backend_for_device(source: _registry.Backend, device: Device | None) -> _registry.Backend:
+    if device is None or device in source.devices() or device.type not in source.family:
+        return source
+    return _registry.get(source.family[device.type])
+
+
+def _transfer(t: Tensor, target: _registry.Backend, device: Device, copy: bool | None) -> Any:
+    source = t._backend
+    raw = source.materialize(source.normalize(t._raw))
+    if copy is not True:
+        try:
+            return target.from_dlpack(source.dlpack_source(raw), device=device, copy=copy)
+        except _DLPACK_FAILURES:
+            if copy is False:
+                raise ValueError(
+                    f"cannot move this {t.dtype} Tensor from {source.name} to {target.name} without a copy; "
+                    "pass copy=None (the default) to allow one") from None
+    host = new_tensor(raw, source).numpy(force=True)
+    return target.asarray(host, device=device, copy=True)
+
+
+def _copied(t: Tensor) -> Tensor:
+    backend = t._backend
+    return new_tensor(backend.function("asarray")(t._raw, copy=True), backend)

@@ -1,0 +1,474 @@
+"""The array API namespace, generated from tables of the standard's functions.
+
+Each function is written once: unwrap the Tensors, find their backend,
+check what the standard asks (one backend, one device, promotion), call the
+backend's implementation and wrap the result. Elementwise and single-array
+functions have a fast path for the common case of plain Tensors.
+
+A Tensor subclass that defines ``__ut_function__`` (the autodiff tape's
+traced Tensor) receives every call that involves one of its instances, the
+way ``__torch_function__`` does in PyTorch.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from . import backends as _registry
+from ._config import get_backend
+from ._devices import Device, as_device
+from ._dtypes import DType, as_dtype, result_type
+from ._tensor import _BINARY_OPERATORS, Tensor, new_tensor
+
+_object_new = object.__new__
+
+# -- the standard's functions, by how their arguments are shaped ---------------
+
+UNARY = """abs acos acosh asin asinh atan atanh bitwise_invert ceil conj cos cosh exp expm1 floor imag
+isfinite isinf isnan log log10 log1p log2 logical_not negative positive real reciprocal round sign signbit
+sin sinh sqrt square tan tanh trunc""".split()
+
+BINARY = """add atan2 bitwise_and bitwise_left_shift bitwise_or bitwise_right_shift bitwise_xor copysign
+divide equal floor_divide greater greater_equal hypot less less_equal logaddexp logical_and logical_or
+logical_xor maximum minimum multiply nextafter not_equal pow remainder subtract""".split()
+
+#: one array, then parameters that are never arrays
+ARRAY_FIRST = """all any argmax argmin argsort count_nonzero cumulative_prod cumulative_sum expand_dims flip
+matrix_transpose max mean min moveaxis permute_dims prod reshape roll sort squeeze std sum tile tril triu var
+empty_like full_like ones_like zeros_like
+linalg.cholesky linalg.det linalg.diagonal linalg.eigvalsh linalg.inv linalg.matrix_norm
+linalg.matrix_power linalg.matrix_rank linalg.matrix_transpose linalg.pinv linalg.svdvals linalg.trace
+linalg.vector_norm
+fft.fft fft.ifft fft.fftn fft.ifftn fft.rfft fft.irfft fft.rfftn fft.irfftn fft.hfft fft.ihfft
+fft.fftshift fft.ifftshift""".split()
+
+#: one array in, several out
+MULTI_OUTPUT = """nonzero unique_all unique_counts unique_inverse unique_values unstack
+linalg.eigh linalg.qr linalg.slogdet linalg.svd""".split()
+
+#: several arrays in (positionally, in sequences, or as keywords)
+GENERAL = """broadcast_arrays clip concat diff isin meshgrid repeat searchsorted stack take take_along_axis
+tensordot vecdot where matmul linalg.cross linalg.matmul linalg.outer linalg.solve linalg.tensordot
+linalg.vecdot""".split()
+
+#: no array in: need ``backend=`` and ``device=``
+CREATION = "arange empty eye full linspace ones zeros fft.fftfreq fft.rfftfreq".split()
+
+#: functions whose array arguments promote to one dtype
+PROMOTING = set(BINARY) | {"matmul", "linalg.matmul", "tensordot", "linalg.tensordot", "vecdot",
+                           "linalg.vecdot", "concat", "stack", "linalg.cross", "linalg.outer",
+                           "linalg.solve", "where", "clip"}
+
+FUNCTIONS: dict[str, Callable[..., Any]] = {}
+
+
+# -- unwrapping and wrapping ----------------------------------------------------
+
+class _Scan:
+    """What the arguments of one call hold: their backend, Tensors, and any special Tensor."""
+
+    __slots__ = ("backend", "tensors", "special", "name")
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.backend: _registry.Backend | None = None
+        self.tensors: list[Tensor] = []
+        self.special: Tensor | None = None
+
+    def take(self, backend: _registry.Backend, what: str) -> None:
+        if self.backend is None:
+            self.backend = backend
+        elif backend is not self.backend:
+            raise TypeError(
+                f"{self.name}() got arrays of two backends, {self.backend.name!r} and {backend.name!r}; "
+                f"move one first, e.g. x.to(backend={self.backend.name!r})")
+
+    def unwrap(self, x: Any) -> Any:
+        if isinstance(x, Tensor):
+            if type(x) is not Tensor and hasattr(type(x), "__ut_function__"):
+                self.special = x
+            self.take(x._backend, "Tensor")
+            self.tensors.append(x)
+            return x._raw
+        if isinstance(x, (list, tuple)) and x and not isinstance(x[0], (int, float, complex, bool)):
+            return type(x)(self.unwrap(item) for item in x) if not hasattr(x, "_fields") else x
+        if isinstance(x, DType):
+            return x  # converted once the backend is known
+        if type(x) in _PLAIN or x is None or isinstance(x, (str, slice, Device)):
+            return x
+        native = _registry.backend_of(x)
+        if native is None:
+            return x
+        if self.backend is not None and native is not self.backend:
+            raise TypeError(
+                f"{self.name}() got a native {native.name} array with {self.backend.name} Tensors; "
+                f"wrap it with ut.asarray(x, backend={self.backend.name!r}) to convert it explicitly")
+        self.take(native, "array")
+        return x
+
+    def check_devices(self) -> None:
+        if len(self.tensors) < 2 or self.backend is None or len(self.backend.devices()) < 2:
+            return
+        first = self.tensors[0].device
+        for t in self.tensors[1:]:
+            if t.device != first:
+                raise ValueError(
+                    f"{self.name}() got Tensors on two devices, {first} and {t.device}; "
+                    f"move one first, e.g. x.to('{first}')")
+
+
+_PLAIN = frozenset({int, float, complex, bool, type(Ellipsis)})
+
+
+def _convert_dtypes(backend: _registry.Backend, values: Any) -> Any:
+    if isinstance(values, DType):
+        return backend.native_dtype(values)
+    return values
+
+
+def wrap(out: Any, backend: _registry.Backend) -> Any:
+    """Wrap a backend's result: arrays become Tensors, containers keep their type."""
+    if isinstance(out, backend.array_types):
+        return new_tensor(out, backend)
+    if isinstance(out, tuple):
+        items = [wrap(item, backend) for item in out]
+        return type(out)(*items) if hasattr(out, "_fields") else tuple(items)
+    if isinstance(out, list):
+        return [wrap(item, backend) for item in out]
+    return out
+
+
+def _promote(scan: _Scan, name: str, raw_args: list[Any]) -> None:
+    """Cast array arguments to their standard result dtype where the framework would not."""
+    backend = scan.backend
+    assert backend is not None
+    tensors = scan.tensors if name != "where" else scan.tensors[1:]
+    dtypes = {t.dtype for t in tensors}
+    if len(dtypes) < 2:
+        return
+    target = backend.native_dtype(result_type(*dtypes))
+    astype = backend.function("astype")
+
+    def cast(x: Any) -> Any:
+        if isinstance(x, backend.array_types) and x.dtype != target and not (
+                name == "where" and x is raw_args[0]):
+            return astype(x, target)
+        if isinstance(x, (list, tuple)):
+            return type(x)(cast(item) for item in x)
+        return x
+
+    raw_args[:] = [cast(a) for a in raw_args]
+
+
+def call(name: str, public: Callable[..., Any], args: Sequence[Any], kwargs: dict[str, Any],
+         backend: _registry.Backend | None = None) -> Any:
+    """The slow path shared by every namespace function."""
+    scan = _Scan(name)
+    raw_args = [scan.unwrap(a) for a in args]
+    raw_kwargs = {k: scan.unwrap(v) for k, v in kwargs.items()}
+    if scan.special is not None:
+        return type(scan.special).__ut_function__(public, tuple(args), kwargs)
+    if scan.backend is None:
+        scan.backend = backend or get_backend()
+    backend = scan.backend
+    scan.check_devices()
+    if name in PROMOTING and not backend.standard_promotion:
+        _promote(scan, name, raw_args)
+    raw_args = [_convert_dtypes(backend, a) for a in raw_args]
+    for key, value in raw_kwargs.items():
+        if isinstance(value, DType):
+            raw_kwargs[key] = backend.native_dtype(value)
+        elif key == "device" and value is not None:
+            raw_kwargs[key] = backend.native_device(backend.check_device(as_device(value)))
+    return wrap(backend.function(name)(*raw_args, **raw_kwargs), backend)
+
+
+# -- function factories -----------------------------------------------------------
+
+def _public_name(name: str) -> str:
+    return name.rpartition(".")[2]
+
+
+def _unary(name: str) -> Callable[..., Any]:
+    def function(x: Any, /) -> Any:
+        if type(x) is Tensor:
+            backend = x._backend
+            try:
+                impl = backend._functions[name]
+            except KeyError:
+                impl = backend.function(name)
+            out = _object_new(Tensor)
+            out._raw = impl(x._raw)
+            out._backend = backend
+            return out
+        return call(name, function, (x,), {})
+
+    return function
+
+
+def _binary(name: str) -> Callable[..., Any]:
+    def function(x1: Any, x2: Any, /) -> Any:
+        if type(x1) is Tensor and type(x2) is Tensor:
+            backend = x1._backend
+            if x2._backend is backend and backend.fast_binary and (
+                    backend.standard_promotion or x1._raw.dtype is x2._raw.dtype):
+                try:
+                    impl = backend._functions[name]
+                except KeyError:
+                    impl = backend.function(name)
+                out = _object_new(Tensor)
+                out._raw = impl(x1._raw, x2._raw)
+                out._backend = backend
+                return out
+        if not isinstance(x1, Tensor) and not isinstance(x2, Tensor) and _is_scalar(x1) and _is_scalar(x2):
+            raise TypeError(f"{_public_name(name)}() needs at least one array argument, got two Python scalars")
+        return call(name, function, (x1, x2), {})
+
+    return function
+
+
+def _array_first(name: str) -> Callable[..., Any]:
+    def function(x: Any, /, *args: Any, **kwargs: Any) -> Any:
+        if type(x) is Tensor and "dtype" not in kwargs and "device" not in kwargs:
+            backend = x._backend
+            try:
+                impl = backend._functions[name]
+            except KeyError:
+                impl = backend.function(name)
+            out = _object_new(Tensor)
+            out._raw = impl(x._raw, *args, **kwargs)
+            out._backend = backend
+            return out
+        if not isinstance(x, Tensor) and _registry.backend_of(x) is None:
+            raise TypeError(f"{_public_name(name)}() takes a Tensor, not {type(x).__name__}; "
+                            f"make one with ut.asarray(...)")
+        return call(name, function, (x, *args), kwargs)
+
+    return function
+
+
+def _general(name: str) -> Callable[..., Any]:
+    def function(*args: Any, **kwargs: Any) -> Any:
+        return call(name, function, args, kwargs)
+
+    return function
+
+
+def _creation(name: str) -> Callable[..., Any]:
+    def function(*args: Any, dtype: DType | None = None, device: Device | str | None = None,
+                 backend: str | _registry.Backend | None = None, **kwargs: Any) -> Any:
+        chosen = _registry.get(backend) if backend is not None else get_backend()
+        if dtype is not None:
+            kwargs["dtype"] = chosen.native_dtype(as_dtype(dtype))
+        if device is not None:
+            kwargs["device"] = chosen.native_device(chosen.check_device(as_device(device)))
+        raw_args = [a._raw if isinstance(a, Tensor) else a for a in args]
+        return wrap(chosen.function(name)(*raw_args, **kwargs), chosen)
+
+    return function
+
+
+_FACTORIES = [(UNARY, _unary), (BINARY, _binary), (ARRAY_FIRST, _array_first),
+              (MULTI_OUTPUT, _general), (GENERAL, _general), (CREATION, _creation)]
+
+
+def _is_scalar(x: Any) -> bool:
+    return type(x) in (int, float, complex, bool)
+
+
+def _build() -> None:
+    for names, factory in _FACTORIES:
+        for name in names:
+            function = factory(name)
+            function.__name__ = function.__qualname__ = _public_name(name)
+            function.__doc__ = (f"The array API's ``{name}``, on whatever backend holds the arguments.\n\n"
+                                f"See https://data-apis.org/array-api/latest/ for its semantics.")
+            FUNCTIONS[name] = function
+
+
+_build()
+
+
+# -- functions with their own logic -------------------------------------------------
+
+def asarray(obj: Any, /, *, dtype: DType | None = None, device: Device | str | None = None,
+            copy: bool | None = None, backend: str | _registry.Backend | None = None,
+            **options: Any) -> Tensor:
+    """Make a Tensor from a Tensor, a native array of any backend, or Python data.
+
+    Parameters
+    ----------
+    obj
+        A Tensor, a native array (converted through DLPack when ``backend``
+        differs), a Python scalar or nested sequence, or a buffer.
+    dtype, device, copy
+        As in the array API standard.
+    backend
+        The backend to hold the result; by default the backend of ``obj`` if
+        it has one, else the current default (:func:`unitensor.get_backend`).
+    **options
+        Backend-specific options, such as ``chunks=`` for Dask.
+
+    Examples
+    --------
+    >>> import unitensor as ut
+    >>> ut.asarray([[1, 2], [3, 4]], dtype=ut.float32).shape
+    (2, 2)
+    """
+    if isinstance(obj, Tensor) or _registry.backend_of(obj) is not None:
+        source = obj if isinstance(obj, Tensor) else new_tensor(obj, _registry.backend_of(obj))
+        target = source._backend if backend is None else _registry.get(backend)
+        if target is not source._backend or options:
+            result = source.to(device, backend=target, copy=copy) if not options else _to_with_options(
+                source, target, device, copy, options)
+            copy = False if copy else copy
+        elif device is not None:
+            result = source.to(device, copy=copy)
+        else:
+            result = source
+        if dtype is not None and result.dtype is not as_dtype(dtype):
+            return astype(result, dtype)
+        if copy and result is source:
+            return new_tensor(result._backend.function("asarray")(result._raw, copy=True), result._backend)
+        return result
+    chosen = _registry.get(backend) if backend is not None else get_backend()
+    dtype = as_dtype(dtype) if dtype is not None else None
+    device = chosen.check_device(as_device(device)) if device is not None else None
+    return new_tensor(chosen.asarray(obj, dtype=dtype, device=device, copy=copy, **options), chosen)
+
+
+def _to_with_options(source: Tensor, target: _registry.Backend, device: Any, copy: bool | None,
+                     options: dict[str, Any]) -> Tensor:
+    host = source.numpy(force=True)
+    return new_tensor(target.asarray(host, device=device, copy=copy, **options), target)
+
+
+def astype(x: Tensor, dtype: DType, /, *, copy: bool = True, device: Device | str | None = None) -> Tensor:
+    """The array API's ``astype``: ``x`` cast to ``dtype`` (a copy unless ``copy=False`` allows none)."""
+    dtype = as_dtype(dtype)
+    if not isinstance(x, Tensor):
+        raise TypeError(f"astype() takes a Tensor, not {type(x).__name__}")
+    if type(x) is not Tensor and hasattr(type(x), "__ut_function__"):
+        return type(x).__ut_function__(astype, (x, dtype), {"copy": copy, "device": device})
+    if device is not None:
+        x = x.to(device)
+    backend = x._backend
+    return new_tensor(backend.function("astype")(x._raw, backend.native_dtype(dtype), copy=copy), backend)
+
+
+def from_dlpack(x: Any, /, *, device: Device | str | None = None, copy: bool | None = None,
+                backend: str | _registry.Backend | None = None) -> Tensor:
+    """Import any object that supports ``__dlpack__`` (a Tensor too) into ``backend``."""
+    if not hasattr(x, "__dlpack__"):
+        raise TypeError(f"from_dlpack() needs an object with __dlpack__, not {type(x).__name__}")
+    chosen = _registry.get(backend) if backend is not None else get_backend()
+    device = as_device(device) if device is not None else None
+    return new_tensor(chosen.from_dlpack(x, device=device, copy=copy), chosen)
+
+
+def broadcast_shapes(*shapes: tuple[int | None, ...]) -> tuple[int | None, ...]:
+    """The shape that ``shapes`` broadcast to, by the standard's rules."""
+    ndim = max((len(s) for s in shapes), default=0)
+    result: list[int | None] = []
+    for axis in range(-ndim, 0):
+        size: int | None = 1
+        for shape in shapes:
+            n = shape[axis] if -axis <= len(shape) else 1
+            if n == 1:
+                continue
+            if size in (1, None) or n is None or n == size:
+                size = n if size in (1, None) or n is not None else size
+            else:
+                raise ValueError(f"shapes {', '.join(map(str, shapes))} do not broadcast (axis {axis}: {size} vs {n})")
+        result.append(size)
+    return tuple(result)
+
+
+def _getitem(x: Tensor, key: Any) -> Tensor:
+    """``x[key]`` with the standard's indexing (integers, slices, ellipsis, None, masks, integer arrays)."""
+    if type(x) is not Tensor and hasattr(type(x), "__ut_function__"):
+        return type(x).__ut_function__(_getitem, (x, key), {})
+    scan = _Scan("__getitem__")
+    scan.take(x._backend, "Tensor")
+    scan.tensors.append(x)
+    raw_key = _unwrap_key(scan, key)
+    if scan.special is not None:
+        return type(scan.special).__ut_function__(_getitem, (x, key), {})
+    scan.check_devices()
+    return new_tensor(x._backend.getitem(x._raw, raw_key), x._backend)
+
+
+def _setitem(x: Tensor, key: Any, value: Any) -> Tensor:
+    """``x[key] = value``; returns ``x`` or, on an immutable backend, the rebound result."""
+    if type(x) is not Tensor and hasattr(type(x), "__ut_function__"):
+        return type(x).__ut_function__(_setitem, (x, key, value), {})
+    scan = _Scan("__setitem__")
+    scan.take(x._backend, "Tensor")
+    scan.tensors.append(x)
+    raw_key = _unwrap_key(scan, key)
+    raw_value = scan.unwrap(value)
+    if scan.special is not None:
+        return type(scan.special).__ut_function__(_setitem, (x, key, value), {})
+    scan.check_devices()
+    backend = x._backend
+    if isinstance(value, Tensor) and value.dtype is not x.dtype:
+        if result_type(x.dtype, value.dtype) is not x.dtype:
+            raise TypeError(f"cannot write {value.dtype} values into a {x.dtype} Tensor without "
+                            f"losing information; cast them first with ut.astype(value, ut.{x.dtype})")
+        raw_value = backend.function("astype")(raw_value, backend.native_dtype(x.dtype))
+    raw = backend.setitem(x._raw, raw_key, raw_value)
+    return x if raw is x._raw else new_tensor(raw, backend)
+
+
+def _unwrap_key(scan: _Scan, key: Any) -> Any:
+    if isinstance(key, tuple):
+        return tuple(_unwrap_key(scan, k) for k in key)
+    if isinstance(key, list):
+        raise IndexError("index with a Tensor, not a list: write x[ut.asarray([...])] "
+                         "(the array API standard does not define list indices)")
+    return scan.unwrap(key)
+
+
+_OPERATORS = {name: op for _, name, op, _ in _BINARY_OPERATORS}
+
+
+def _binary_operator(name: str, x: Tensor, other: Any, reflected: bool) -> Any:
+    """Operators whose fast path did not apply: full checks through the namespace function."""
+    if not (isinstance(other, Tensor) or _is_scalar(other) or _registry.backend_of(other) is not None):
+        return NotImplemented
+    function = FUNCTIONS[name]
+    return function(other, x) if reflected else function(x, other)
+
+
+def _inplace_operator(name: str, x: Tensor, other: Any) -> Tensor:
+    """``x op= other``: in place where the backend is mutable, a rebinding where it is not.
+
+    The standard forbids in-place operations that would change ``x``'s dtype
+    or shape; both are checked before anything is written.
+    """
+    if not (isinstance(other, Tensor) or _is_scalar(other) or _registry.backend_of(other) is not None):
+        raise TypeError(f"unsupported operand type for in-place {name}: {type(other).__name__}")
+    other_t = other if (isinstance(other, Tensor) or _is_scalar(other)) else asarray(other)
+    if isinstance(other_t, Tensor):
+        if other_t._backend is not x._backend:
+            raise TypeError(f"in-place {name} of a {x._backend.name!r} Tensor with a {other_t._backend.name!r} "
+                            f"Tensor; move it first with .to(backend={x._backend.name!r})")
+        if result_type(x.dtype, other_t.dtype) is not x.dtype:
+            raise TypeError(f"in-place {name} would change the dtype of a {x.dtype} Tensor to "
+                            f"{result_type(x.dtype, other_t.dtype)}; use the out-of-place form x = x op y")
+        if broadcast_shapes(x.shape, other_t.shape) != x.shape:
+            raise ValueError(f"in-place {name} would change the shape {x.shape} of the Tensor to "
+                             f"{broadcast_shapes(x.shape, other_t.shape)}; use x = x op y")
+    else:
+        result_type(x.dtype, other_t)  # a scalar of a kind the dtype cannot take raises here
+    special = type(x) is not Tensor or (isinstance(other_t, Tensor) and type(other_t) is not Tensor)
+    if special or not x._backend.mutable:
+        result = FUNCTIONS[name](x, other_t)
+        if result.dtype is not x.dtype:
+            result = astype(result, x.dtype)
+        return result
+    raw_other = other_t._raw if isinstance(other_t, Tensor) else other_t
+    raw = getattr(operator, "i" + _OPERATORS[name].__name__.strip("_"))(x._raw, raw_other)
+    return x if raw is x._raw else new_tensor(raw, x._backend)

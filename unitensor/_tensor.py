@@ -1,0 +1,410 @@
+"""The :class:`Tensor` facade: one small, strict wrapper over any backend's native array.
+
+Operators are written once here. Each has a fast path that costs a few
+attribute reads over the raw framework call (both operands plain Tensors of
+one backend, a framework that already promotes like the standard or equal
+dtypes, a single-device backend); everything else, including the checks the
+standard asks for, runs on the slow path through the namespace functions.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable
+from typing import Any
+
+from . import backends as _registry
+from ._devices import Device, as_device
+from ._dtypes import DType
+
+__all__ = ["Tensor", "astensor", "new_tensor"]
+
+_object_new = object.__new__
+
+
+class Tensor:
+    """An array of any backend, with one API.
+
+    Create one with :func:`unitensor.asarray` or wrap a native array without a
+    copy with :func:`unitensor.astensor`. ``t.raw`` is the native array.
+
+    Examples
+    --------
+    >>> import unitensor as ut
+    >>> t = ut.asarray([1.0, 2.0, 3.0])
+    >>> t.backend.name, str(t.device), t.dtype, t.shape
+    ('numpy', 'cpu', unitensor.float64, (3,))
+    >>> (t * 2 + 1).tolist()
+    [3.0, 5.0, 7.0]
+    """
+
+    __slots__ = ("_raw", "_backend", "__weakref__")
+    #: make NumPy defer to Tensor in mixed expressions (``ndarray + Tensor``)
+    __array_ufunc__ = None
+    __array_priority__ = 1000
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        raise TypeError("create Tensors with ut.asarray(...) or wrap a native array with ut.astensor(...)")
+
+    # -- identity ------------------------------------------------------------
+
+    @property
+    def raw(self) -> Any:
+        """The native array (read-only attribute)."""
+        return self._backend.normalize(self._raw)
+
+    @property
+    def backend(self) -> _registry.Backend:
+        """The :class:`~unitensor.backends.Backend` that owns the data."""
+        return self._backend
+
+    @property
+    def dtype(self) -> DType:
+        """The backend-independent dtype (``ut.float32`` ...)."""
+        return self._backend.dtype_of(self._raw)
+
+    @property
+    def device(self) -> Device:
+        """The :class:`~unitensor.Device` the data lives on."""
+        return self._backend.device_of(self._raw)
+
+    @property
+    def shape(self) -> tuple[int | None, ...]:
+        """The shape; ``None`` marks a dimension not known until computed (Dask)."""
+        return self._backend.shape_of(self._raw)
+
+    @property
+    def ndim(self) -> int:
+        return len(self._raw.shape)
+
+    @property
+    def size(self) -> int | None:
+        """Number of elements, ``None`` if some dimension is unknown."""
+        size = 1
+        for n in self.shape:
+            if n is None:
+                return None
+            size *= n
+        return size
+
+    @property
+    def T(self) -> Tensor:
+        """The transpose of a 2-D Tensor."""
+        if self.ndim != 2:
+            raise ValueError(f"Tensor.T needs a 2-D Tensor, this one is {self.ndim}-D; use .mT or ut.permute_dims")
+        return _ns().permute_dims(self, (1, 0))
+
+    @property
+    def mT(self) -> Tensor:
+        """The transpose of the last two axes."""
+        return _ns().matrix_transpose(self)
+
+    @property
+    def requires_grad(self) -> bool:
+        """Whether this Tensor takes part in a gradient computation."""
+        return self._backend.requires_grad(self._raw)
+
+    def detach(self) -> Tensor:
+        """This Tensor cut out of any gradient computation (shares data)."""
+        return new_tensor(self._backend.detach(self._raw), self._backend)
+
+    def __repr__(self) -> str:
+        backend = self._backend
+        try:
+            body = repr(backend.to_numpy(backend.detach(backend.materialize(self._raw))).tolist())
+        except Exception:
+            body = "..."
+        return f"Tensor({body}, backend={backend.name!r}, device='{self.device}', dtype={self.dtype})"
+
+    def __len__(self) -> int:
+        if self.ndim == 0:
+            raise TypeError("len() of a 0-d Tensor")
+        n = self.shape[0]
+        if n is None:
+            raise TypeError("len() of a Tensor whose first dimension is unknown; compute it first")
+        return n
+
+    def __iter__(self) -> Any:
+        if self.ndim == 0:
+            raise TypeError("iteration over a 0-d Tensor")
+        return (self[i] for i in range(len(self)))
+
+    def __hash__(self) -> int:
+        raise TypeError("Tensors are not hashable")
+
+    # -- Python scalars ------------------------------------------------------
+
+    def _scalar(self, convert: Callable[[Any], Any], what: str) -> Any:
+        if self.ndim != 0 and self.size != 1:
+            raise TypeError(f"only a Tensor with one element converts to a Python {what}, this one has shape {self.shape}")
+        raw = self._backend.materialize(self._backend.detach(self._raw))
+        return convert(raw)
+
+    def __bool__(self) -> bool:
+        return self._scalar(bool, "bool")
+
+    def __int__(self) -> int:
+        return self._scalar(int, "int")
+
+    def __float__(self) -> float:
+        return self._scalar(float, "float")
+
+    def __complex__(self) -> complex:
+        return self._scalar(complex, "complex")
+
+    def __index__(self) -> int:
+        if self.dtype.kind not in ("signed integer", "unsigned integer"):
+            raise TypeError(f"only integer Tensors can be used as an index, not {self.dtype}")
+        return self._scalar(operator.index, "int")
+
+    def item(self) -> Any:
+        """The single element as a Python scalar."""
+        return self._scalar(lambda raw: self._backend.to_numpy(raw).item(), "scalar")
+
+    def tolist(self) -> Any:
+        """Nested Python lists of Python scalars (copies to the host)."""
+        return self.numpy(force=True).tolist()
+
+    # -- interchange ---------------------------------------------------------
+
+    def __array_namespace__(self, *, api_version: str | None = None) -> Any:
+        if api_version not in (None, "2021.12", "2022.12", "2023.12", "2024.12", "2025.12"):
+            raise ValueError(f"unitensor implements array API 2025.12 (and earlier), not {api_version}")
+        return _ns()
+
+    def __dlpack__(self, **kwargs: Any) -> Any:
+        backend = self._backend
+        return backend.dlpack_source(backend.normalize(self._raw)).__dlpack__(**kwargs)
+
+    def __dlpack_device__(self) -> tuple[int, int]:
+        backend = self._backend
+        return backend.dlpack_source(backend.normalize(self._raw)).__dlpack_device__()
+
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> Any:
+        array = self.numpy()
+        if dtype is not None and array.dtype != dtype:
+            return array.astype(dtype)
+        return array.copy() if copy else array
+
+    def numpy(self, *, force: bool = False) -> Any:
+        """This Tensor as a NumPy array: zero-copy for host data where the framework allows it.
+
+        Raises the errors PyTorch users know for data on a GPU and for
+        Tensors that take part in a gradient computation; ``force=True``
+        copies to the host and detaches instead.
+        """
+        backend = self._backend
+        raw = self._raw
+        if backend.requires_grad(raw) or self._traced():
+            if not force:
+                raise RuntimeError(
+                    "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
+            raw = backend.detach(raw)
+        device = backend.device_of(raw)
+        if not device.is_host:
+            if not force:
+                raise TypeError(
+                    f"can't convert {device} device type tensor to numpy. "
+                    "Use Tensor.cpu() to copy the tensor to host memory first.")
+            return new_tensor(raw, backend).cpu().numpy(force=True)
+        return backend.to_numpy(backend.materialize(raw))
+
+    def _traced(self) -> bool:
+        return False
+
+    # -- devices and backends ------------------------------------------------
+
+    def to(self, device: str | Device | None = None, *, backend: str | _registry.Backend | None = None,
+           copy: bool | None = None) -> Tensor:
+        """Move to a device and/or another backend; zero-copy through DLPack where possible.
+
+        The backend is kept when it can place data on ``device``; otherwise
+        its family's backend is used (NumPy to ``cuda`` gives CuPy, CuPy to
+        ``cpu`` gives NumPy).
+        """
+        from ._convert import convert
+
+        return convert(self, device=device, backend=backend, copy=copy)
+
+    def to_device(self, device: str | Device, /, *, stream: Any = None) -> Tensor:
+        """The standard's spelling of :meth:`to`."""
+        return self.to(device)
+
+    def cpu(self) -> Tensor:
+        """This Tensor on the host (the same Tensor if it is there already)."""
+        return self.to("cpu")
+
+    def cuda(self, index: int | None = None) -> Tensor:
+        """This Tensor on CUDA device ``index`` (the current one when None)."""
+        return self.to(Device("cuda", index if index is not None else 0))
+
+    def astype(self, dtype: DType, /, *, copy: bool = True) -> Tensor:
+        """``ut.astype(self, dtype)``."""
+        return _ns().astype(self, dtype, copy=copy)
+
+    # -- indexing ------------------------------------------------------------
+
+    def __getitem__(self, key: Any) -> Tensor:
+        if type(self) is Tensor and type(key) in _PLAIN_KEYS:
+            backend = self._backend
+            out = _object_new(Tensor)
+            out._raw = self._raw[key]
+            out._backend = backend
+            return out
+        return _ns()._getitem(self, key)
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        result = _ns()._setitem(self, key, value)
+        if result is not self:
+            self._assign(result)
+
+    def _assign(self, other: Tensor) -> None:
+        """Rebind this Tensor to ``other``'s data (in-place writes on immutable backends)."""
+        self._raw = other._raw
+        self._backend = other._backend
+
+
+_PLAIN_KEYS = frozenset({int, slice, type(None), type(Ellipsis)})
+
+
+def new_tensor(raw: Any, backend: _registry.Backend) -> Tensor:
+    """Wrap a native array known to belong to ``backend`` (no checks: internal)."""
+    out = _object_new(Tensor)
+    out._raw = raw
+    out._backend = backend
+    return out
+
+
+def astensor(x: Any) -> Tensor:
+    """Wrap a native array (torch, jax, numpy, cupy, dask, ...) in a Tensor without copying.
+
+    A Tensor is returned as it is.
+
+    Examples
+    --------
+    >>> import numpy as np, unitensor as ut
+    >>> a = np.arange(3.0)
+    >>> t = ut.astensor(a)
+    >>> t.raw is a
+    True
+    """
+    if isinstance(x, Tensor):
+        return x
+    backend = _registry.backend_of(x)
+    if backend is None:
+        raise TypeError(
+            f"astensor() takes a native array of a registered backend, not {type(x).__module__}."
+            f"{type(x).__qualname__}; use ut.asarray(...) to build a Tensor from Python data")
+    return new_tensor(x, backend)
+
+
+def _ns() -> Any:
+    import unitensor
+
+    return unitensor
+
+
+# -- operators ---------------------------------------------------------------
+#
+# (dunder, namespace function, raw operator, reflected)
+_BINARY_OPERATORS = [
+    ("__add__", "add", operator.add, False),
+    ("__sub__", "subtract", operator.sub, False),
+    ("__mul__", "multiply", operator.mul, False),
+    ("__truediv__", "divide", operator.truediv, False),
+    ("__floordiv__", "floor_divide", operator.floordiv, False),
+    ("__mod__", "remainder", operator.mod, False),
+    ("__pow__", "pow", operator.pow, False),
+    ("__matmul__", "matmul", operator.matmul, False),
+    ("__and__", "bitwise_and", operator.and_, False),
+    ("__or__", "bitwise_or", operator.or_, False),
+    ("__xor__", "bitwise_xor", operator.xor, False),
+    ("__lshift__", "bitwise_left_shift", operator.lshift, False),
+    ("__rshift__", "bitwise_right_shift", operator.rshift, False),
+    ("__lt__", "less", operator.lt, False),
+    ("__le__", "less_equal", operator.le, False),
+    ("__gt__", "greater", operator.gt, False),
+    ("__ge__", "greater_equal", operator.ge, False),
+    ("__eq__", "equal", operator.eq, False),
+    ("__ne__", "not_equal", operator.ne, False),
+]
+_REFLECTED = ["add", "subtract", "multiply", "divide", "floor_divide", "remainder", "pow", "matmul",
+              "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_left_shift", "bitwise_right_shift"]
+_SCALAR_TYPES = frozenset({int, float})
+
+
+def _binary_method(function_name: str, op: Callable[[Any, Any], Any]) -> Callable[[Tensor, Any], Any]:
+    def method(self: Tensor, other: Any) -> Any:
+        if type(self) is Tensor:
+            backend = self._backend
+            kind = type(other)
+            if kind is Tensor:
+                if other._backend is backend and backend.fast_binary and (
+                        backend.standard_promotion or self._raw.dtype is other._raw.dtype):
+                    try:
+                        raw = op(self._raw, other._raw)
+                    except Exception:
+                        return _ns()._binary_operator(function_name, self, other, False)
+                    out = _object_new(Tensor)
+                    out._raw = raw
+                    out._backend = backend
+                    return out
+            elif kind in _SCALAR_TYPES and backend.fast_scalars:
+                raw = op(self._raw, other)
+                out = _object_new(Tensor)
+                out._raw = raw
+                out._backend = backend
+                return out
+        return _ns()._binary_operator(function_name, self, other, False)
+
+    method.__name__ = f"__{function_name}__"
+    method.__doc__ = f"``ut.{function_name}(self, other)``"
+    return method
+
+
+def _reflected_method(function_name: str, op: Callable[[Any, Any], Any]) -> Callable[[Tensor, Any], Any]:
+    def method(self: Tensor, other: Any) -> Any:
+        if type(self) is Tensor and type(other) in _SCALAR_TYPES and self._backend.fast_scalars:
+            out = _object_new(Tensor)
+            out._raw = op(other, self._raw)
+            out._backend = self._backend
+            return out
+        return _ns()._binary_operator(function_name, self, other, True)
+
+    method.__doc__ = f"``ut.{function_name}(other, self)``"
+    return method
+
+
+def _inplace_method(function_name: str) -> Callable[[Tensor, Any], Any]:
+    def method(self: Tensor, other: Any) -> Tensor:
+        result = _ns()._inplace_operator(function_name, self, other)
+        if result is not self:
+            self._assign(result)
+        return self
+
+    method.__doc__ = f"in-place ``ut.{function_name}``: the dtype and shape of ``self`` never change"
+    return method
+
+
+def _unary_method(function_name: str, op: Callable[[Any], Any]) -> Callable[[Tensor], Any]:
+    def method(self: Tensor) -> Tensor:
+        if type(self) is Tensor:
+            out = _object_new(Tensor)
+            out._raw = op(self._raw)
+            out._backend = self._backend
+            return out
+        return getattr(_ns(), function_name)(self)
+
+    method.__doc__ = f"``ut.{function_name}(self)``"
+    return method
+
+
+for _dunder, _name, _op, _ in _BINARY_OPERATORS:
+    setattr(Tensor, _dunder, _binary_method(_name, _op))
+    if _name in _REFLECTED:
+        setattr(Tensor, "__r" + _dunder[2:], _reflected_method(_name, _op))
+        setattr(Tensor, "__i" + _dunder[2:], _inplace_method(_name))
+for _dunder, _name, _op in [("__neg__", "negative", operator.neg), ("__pos__", "positive", operator.pos),
+                            ("__abs__", "abs", operator.abs), ("__invert__", "bitwise_invert", operator.invert)]:
+    setattr(Tensor, _dunder, _unary_method(_name, _op))
+del _dunder, _name, _op

@@ -1,0 +1,259 @@
+"""The :class:`Backend` base class: what unitensor needs from an array framework.
+
+A backend is one small class. Everything it must provide is a primitive
+(its namespace, which native types it owns, its devices, DLPack in and out,
+dtype mapping); everything else (operators, the array API functions,
+conversion, export, gradients) is written once in the facade on top of these.
+
+Requirements that every backend module follows:
+
+* importing the module imports no framework: the framework is imported in
+  ``__init__``, the first time the backend is asked for;
+* a backend departs from its framework's namespace only where the framework
+  departs from the standard, with a comment saying why.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, ClassVar
+
+from .._devices import Device, as_device
+from .._dtypes import ALL_DTYPES, DType
+
+__all__ = ["Backend", "BackendError"]
+
+
+class BackendError(RuntimeError):
+    """A backend cannot do what was asked (a missing function, device or dtype)."""
+
+
+class Backend:
+    """Base class of every backend; subclasses set the class attributes and fill ``__init__``.
+
+    Class attributes (readable without importing the framework):
+
+    name
+        The registry name, e.g. ``"torch"``.
+    requires
+        Import names that must be installed for the backend to load.
+    install_hint
+        What to run to install it.
+    type_modules
+        Top-level module names of the native array types (``("jax", "jaxlib")``).
+    standard_promotion
+        Whether the framework's binary operators already follow the standard's
+        promotion rules for arrays of different dtypes (so the facade can skip
+        its own promotion on the fast path).
+    mutable
+        Whether native arrays support in-place writes (``x[i] = v``, ``x += 1``).
+    family
+        Device types this backend cannot hold, mapped to the backend that holds
+        them (NumPy maps ``cuda`` to ``cupy``).
+    """
+
+    name: ClassVar[str] = ""
+    requires: ClassVar[tuple[str, ...]] = ()
+    install_hint: ClassVar[str] = ""
+    type_modules: ClassVar[tuple[str, ...]] = ()
+    standard_promotion: ClassVar[bool] = True
+    mutable: ClassVar[bool] = True
+    lazy: ClassVar[bool] = False
+    family: ClassVar[dict[str, str]] = {}
+
+    #: whether the Tensor operators may call the framework's operator directly
+    #: for two Tensors of this backend (False where devices must be compared first)
+    fast_binary: bool = True
+    #: whether ``tensor OP python_scalar`` may call the framework's operator directly
+    fast_scalars: bool = True
+
+    #: the array API namespace of native arrays (set in ``__init__``)
+    xp: Any
+    #: native array types, for ``isinstance`` checks (set in ``__init__``)
+    array_types: tuple[type, ...]
+    #: the framework's version string
+    version: str = ""
+
+    def __init__(self) -> None:
+        self._functions: dict[str, Callable[..., Any]] = {}
+        self._from_native: dict[Any, DType] = {}
+        self._to_native: dict[DType, Any] = {}
+
+    # -- construction helpers for subclasses -------------------------------
+
+    def _map_dtypes(self, pairs: dict[DType, Any] | None = None) -> None:
+        """Build the dtype maps from ``pairs`` or from the namespace's dtype attributes."""
+        if pairs is None:
+            pairs = {d: getattr(self.xp, d.name) for d in ALL_DTYPES if hasattr(self.xp, d.name)}
+        for dtype, native in pairs.items():
+            self._to_native[dtype] = native
+            self._from_native[native] = dtype
+
+    def overrides(self) -> dict[str, Callable[..., Any]]:
+        """Functions that replace the namespace's own, by (dotted) name."""
+        return {}
+
+    # -- arrays and dtypes -------------------------------------------------
+
+    def owns(self, x: object) -> bool:
+        """Whether ``x`` is a native array of this backend."""
+        return isinstance(x, self.array_types)
+
+    def dtype_of(self, raw: Any) -> DType:
+        """The unitensor dtype of a native array."""
+        native = raw.dtype
+        try:
+            return self._from_native[native]
+        except (KeyError, TypeError):
+            raise TypeError(
+                f"{self.name} dtype {native} has no array API equivalent; "
+                f"cast it to one of {', '.join(d.name for d in self.dtypes())} first"
+            ) from None
+
+    def native_dtype(self, dtype: DType) -> Any:
+        """The native dtype for ``dtype``; a clear error if this backend lacks it."""
+        try:
+            return self._to_native[dtype]
+        except KeyError:
+            if not isinstance(dtype, DType):
+                raise TypeError(f"expected a unitensor dtype such as ut.float32, got {dtype!r}") from None
+            raise BackendError(
+                f"the {self.name} backend cannot represent {dtype}{self._missing_dtype_hint(dtype)}"
+            ) from None
+
+    def _missing_dtype_hint(self, dtype: DType) -> str:
+        return ""
+
+    def dtypes(self) -> list[DType]:
+        """The dtypes this backend can hold, in the standard's order."""
+        return [d for d in ALL_DTYPES if d in self._to_native]
+
+    def default_dtypes(self) -> dict[str, DType]:
+        """The defaults the standard's ``__array_namespace_info__`` reports."""
+        info = self.xp.__array_namespace_info__().default_dtypes()
+        return {kind: self._from_native[native] for kind, native in info.items()}
+
+    def normalize(self, raw: Any) -> Any:
+        """The canonical native array for ``raw`` (NumPy turns 0-d scalars into 0-d arrays)."""
+        return raw
+
+    def shape_of(self, raw: Any) -> tuple[int | None, ...]:
+        """The shape as a tuple, ``None`` for a dimension not known yet."""
+        return tuple(raw.shape)
+
+    def getitem(self, raw: Any, key: Any) -> Any:
+        """``raw[key]`` with the standard's indexing."""
+        return raw[key]
+
+    def setitem(self, raw: Any, key: Any, value: Any) -> Any:
+        """Write ``value`` at ``key``; returns the array holding the result (``raw`` when mutable)."""
+        raw[key] = value
+        return raw
+
+    # -- devices -----------------------------------------------------------
+
+    def device_of(self, raw: Any) -> Device:
+        """The device a native array lives on."""
+        return Device("cpu")
+
+    def devices(self) -> list[Device]:
+        """Devices this backend can use on this machine."""
+        return [Device("cpu")]
+
+    def default_device(self) -> Device:
+        """Where creation functions place data when no device is given."""
+        return self.devices()[0]
+
+    def native_device(self, device: Device) -> Any:
+        """The framework's own device object for ``device`` (for ``device=`` arguments)."""
+        self.check_device(device)
+        return self.xp.__array_namespace_info__().default_device()
+
+    def check_device(self, device: Device) -> Device:
+        """Return ``device`` if this backend has it, else raise naming those it has."""
+        device = as_device(device)
+        available = self.devices()
+        if device not in available:
+            have = ", ".join(str(d) for d in available)
+            raise BackendError(f"device {device} is not available to the {self.name} backend here; it has: {have}")
+        return device
+
+    def to_device(self, raw: Any, device: Device) -> Any:
+        """Move a native array to ``device`` (a no-op when it is already there)."""
+        self.check_device(device)
+        return raw
+
+    # -- interchange -------------------------------------------------------
+
+    def asarray(self, obj: Any, dtype: DType | None = None, device: Device | None = None,
+                copy: bool | None = None) -> Any:
+        """Create a native array from Python data, a buffer or a native array of this backend."""
+        kwargs: dict[str, Any] = {}
+        if dtype is not None:
+            kwargs["dtype"] = self.native_dtype(dtype)
+        if device is not None:
+            kwargs["device"] = self.native_device(device)
+        if copy is not None:
+            kwargs["copy"] = copy
+        return self.xp.asarray(obj, **kwargs)
+
+    def from_dlpack(self, obj: Any, device: Device | None = None, copy: bool | None = None) -> Any:
+        """Import an object that supports ``__dlpack__`` (zero-copy when possible)."""
+        raw = self.xp.from_dlpack(obj)
+        if device is not None and self.device_of(raw) != device:
+            raw = self.to_device(raw, device)
+        return raw
+
+    def dlpack_source(self, raw: Any) -> Any:
+        """An object with ``__dlpack__`` holding this array's data (the array itself by default)."""
+        return raw
+
+    def to_numpy(self, raw: Any) -> Any:
+        """Export host data to a NumPy array, zero-copy where the framework allows it."""
+        from . import numpy as _numpy_backend
+
+        return _numpy_backend.from_dlpack_or_copy(self.dlpack_source(raw))
+
+    def materialize(self, raw: Any) -> Any:
+        """Compute a lazy array (Dask); the array itself for eager backends."""
+        return raw
+
+    # -- functions ---------------------------------------------------------
+
+    def function(self, name: str) -> Callable[..., Any]:
+        """The implementation of array API function ``name`` (dotted for extensions)."""
+        try:
+            return self._functions[name]
+        except KeyError:
+            pass
+        if not self._functions:
+            self._functions.update(self.overrides())
+            if name in self._functions:
+                return self._functions[name]
+        target: Any = self.xp
+        for part in name.split("."):
+            target = getattr(target, part, None)
+            if target is None:
+                raise BackendError(
+                    f"the {self.name} backend has no {name}(); convert the Tensor with "
+                    f".to(backend=...) to a backend that has it (e.g. 'numpy'), or add an "
+                    f"override to the backend"
+                )
+        self._functions[name] = target
+        return target
+
+    # -- gradients ---------------------------------------------------------
+
+    #: the native autodiff engine (see ``unitensor.autodiff``), or None to use the tape
+    native_autodiff: ClassVar[str | None] = None
+
+    def requires_grad(self, raw: Any) -> bool:
+        """Whether a native array takes part in a native gradient computation."""
+        return False
+
+    def detach(self, raw: Any) -> Any:
+        """The array cut out of any native gradient computation."""
+        return raw
+
+    def __repr__(self) -> str:
+        return f"<unitensor backend {self.name!r} ({self.version})>"
