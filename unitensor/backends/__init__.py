@@ -107,6 +107,8 @@ class _Entry:
 
     def _instantiate(self) -> Backend:
         cls = self.backend_class()
+        if self.backend is not None:  # registered as an instance: use that very object
+            return self.backend
         factory: Callable[[], Any] = cls if cls is not None else self.target
         if cls is None and not callable(self.target):
             raise BackendNotInstalledError(
