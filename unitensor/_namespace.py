@@ -218,8 +218,12 @@ def _binary(name: str) -> Callable[..., Any]:
                     impl = backend._functions[name]
                 except KeyError:
                     impl = backend.function(name)
+                try:
+                    raw = impl(x1._raw, x2._raw)
+                except Exception:  # e.g. two devices: the slow path checks and says so clearly
+                    return call(name, function, (x1, x2), {})
                 out = _object_new(Tensor)
-                out._raw = impl(x1._raw, x2._raw)
+                out._raw = raw
                 out._backend = backend
                 return out
         if not isinstance(x1, Tensor) and not isinstance(x2, Tensor) and _is_scalar(x1) and _is_scalar(x2):
