@@ -38,7 +38,8 @@ class Tensor:
     [3.0, 5.0, 7.0]
     """
 
-    __slots__ = ("_raw", "_backend", "__weakref__")
+    #: ``_node`` is used only by the autodiff tape's Tensor subclass (unitensor.autodiff)
+    __slots__ = ("_raw", "_backend", "_node", "__weakref__")
     #: make NumPy defer to Tensor in mixed expressions (``ndarray + Tensor``)
     __array_ufunc__ = None
     __array_priority__ = 1000
@@ -259,9 +260,18 @@ class Tensor:
             self._assign(result)
 
     def _assign(self, other: Tensor) -> None:
-        """Rebind this Tensor to ``other``'s data (in-place writes on immutable backends)."""
+        """Rebind this Tensor to ``other``'s data (in-place writes on immutable backends).
+
+        A traced result (a value written while differentiating with the tape)
+        makes this Tensor traced too, as an in-place write of a Tensor that
+        requires grad does in PyTorch.
+        """
         self._raw = other._raw
         self._backend = other._backend
+        if type(other) is not type(self):
+            self.__class__ = type(other)
+        if type(other) is not Tensor:
+            self._node = other._node
 
 
 _PLAIN_KEYS = frozenset({int, slice, type(None), type(Ellipsis)})
