@@ -247,10 +247,13 @@ class Tensor:
 
     def __getitem__(self, key: Any) -> Tensor:
         if type(self) is Tensor and type(key) in _PLAIN_KEYS:
-            backend = self._backend
+            try:
+                raw = self._raw[key]
+            except Exception:  # keys the framework rejects (torch's negative steps) take the slow path
+                return _ns()._getitem(self, key)
             out = _object_new(Tensor)
-            out._raw = self._raw[key]
-            out._backend = backend
+            out._raw = raw
+            out._backend = self._backend
             return out
         return _ns()._getitem(self, key)
 
