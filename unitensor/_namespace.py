@@ -148,7 +148,10 @@ def _promote(scan: _Scan, name: str, raw_args: list[Any]) -> None:
     dtypes = {t.dtype for t in tensors}
     if len(dtypes) < 2:
         return
-    target = backend.native_dtype(result_type(*dtypes))
+    try:
+        target = backend.native_dtype(result_type(*dtypes))
+    except TypeError:  # mixed kinds: the standard defines no result, so the framework's own rule applies
+        return
     astype = backend.function("astype")
 
     def cast(x: Any) -> Any:
