@@ -250,7 +250,8 @@ def finfo(type: object, /) -> finfo_object:  # noqa: A002 - the standard's name
     bits = dtype.bits if dtype.kind == "real floating" else dtype.bits // 2
     mantissa, max_exp = _FLOAT_FORMATS[bits]
     largest = (2.0 - 2.0 ** -mantissa) * 2.0 ** max_exp
-    return finfo_object(bits, 2.0 ** -mantissa, largest, -largest, 2.0 ** (1 - max_exp), dtype)
+    real = float32 if bits == 32 else float64  # the standard: complex dtypes report their real dtype
+    return finfo_object(bits, 2.0 ** -mantissa, largest, -largest, 2.0 ** (1 - max_exp), real)
 
 
 def iinfo(type: object, /) -> iinfo_object:  # noqa: A002 - the standard's name

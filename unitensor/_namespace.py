@@ -35,7 +35,7 @@ divide equal floor_divide greater greater_equal hypot less less_equal logaddexp 
 logical_xor maximum minimum multiply nextafter not_equal pow remainder subtract""".split()
 
 #: one array, then parameters that are never arrays
-ARRAY_FIRST = """all any argmax argmin argsort count_nonzero cumulative_prod cumulative_sum expand_dims flip
+ARRAY_FIRST = """all any argmax argmin argsort broadcast_to count_nonzero cumulative_prod cumulative_sum expand_dims flip
 matrix_transpose max mean min moveaxis permute_dims prod reshape roll sort squeeze std sum tile tril triu var
 empty_like full_like ones_like zeros_like
 linalg.cholesky linalg.det linalg.diagonal linalg.eigvalsh linalg.inv linalg.matrix_norm
@@ -348,7 +348,8 @@ def asarray(obj: Any, /, *, dtype: DType | None = None, device: Device | str | N
 
 def _to_with_options(source: Tensor, target: _registry.Backend, device: Any, copy: bool | None,
                      options: dict[str, Any]) -> Tensor:
-    host = source.numpy(force=True)
+    # a backend given its own array with new options (Dask rechunking) keeps it as it is: lazy
+    host = source._raw if target is source._backend else source.numpy(force=True)
     return new_tensor(target.asarray(host, device=device, copy=copy, **options), target)
 
 
