@@ -1,0 +1,3 @@
+"""placeholder"""
+def run(**kw): return {"error": "not available yet"}
+def table(r): return "gradients: " + r.get("error", "")
