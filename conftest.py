@@ -16,6 +16,11 @@ from hypothesis import HealthCheck, settings
 
 CPU_BACKENDS = ["numpy", "torch", "jax", "dask", "strict"]
 
+# The suite compares every backend with NumPy, float64 and int64 included, so
+# JAX runs in 64-bit mode (read when jax is imported, after this file loads;
+# JAX_ENABLE_X64=0 overrides it). tests/test_backend_jax.py covers x64 off.
+os.environ.setdefault("JAX_ENABLE_X64", "1")
+
 settings.register_profile("ci", max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile("dev", max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile("thorough", max_examples=500, deadline=None,

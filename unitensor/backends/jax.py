@@ -1,0 +1,323 @@
+"""The JAX backend.
+
+JAX departs from the array API standard and from the other backends in four
+ways, and this module is where each is settled:
+
+Immutability
+    JAX arrays cannot be written in place. ``t[idx] = v`` on a JAX Tensor
+    computes ``raw.at[idx].set(v)`` and **rebinds** the Tensor to the new
+    array; ``t += 1`` and the other in-place operators rebind the same way.
+    The Tensor object stays the same Python object, but any other Tensor or
+    native array that held the old data (``u = t`` before the write, ``t.raw``
+    taken earlier, a slice ``t[0:2]``) keeps the old values: there are no views.
+
+64-bit dtypes
+    Unless JAX's x64 mode is on, JAX silently turns float64, int64, uint64 and
+    complex128 into their 32-bit versions. Here, asking for one of them (a
+    ``dtype=`` argument, or converting 64-bit data from another backend)
+    raises :class:`~unitensor.backends.BackendError` saying how to enable x64.
+    The setting is read at every call, so ``jax.config.update`` and the
+    ``jax.enable_x64`` context manager take effect at once.
+
+Devices
+    JAX's ``cpu`` devices are ``cpu:N`` and its ``gpu`` devices ``cuda:N``.
+    With several devices, operators compare the devices of their operands and
+    raise on a mismatch instead of letting JAX move data silently.
+
+Pytrees
+    Loading the backend registers :class:`~unitensor.Tensor` as a JAX pytree
+    node, so ``jax.jit``, ``jax.vmap`` and ``jax.grad`` take and return Tensors.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .._devices import Device
+from .._dtypes import ALL_DTYPES, DType, complex128, float64, int64, uint64
+from ._base import Backend, BackendError
+
+__all__ = ["JaxBackend"]
+
+#: dtypes JAX can hold only with ``jax_enable_x64`` on
+_X64_DTYPES = frozenset({float64, int64, uint64, complex128})
+_X64_NAMES = frozenset(d.name for d in _X64_DTYPES) | {"double", "long", "cdouble"}
+
+#: JAX platform names -> unitensor device types (JAX calls NVIDIA and AMD GPUs "gpu")
+_PLATFORMS = {"cpu": "cpu", "gpu": "cuda", "cuda": "cuda", "rocm": "cuda"}
+
+_X64_HINT = ("enable JAX's 64-bit mode with jax.config.update('jax_enable_x64', True) at the start of the "
+             "program (or set the environment variable JAX_ENABLE_X64=1 before jax is imported)")
+
+#: errors JAX raises when DLPack cannot share a buffer (strided or read-only sources)
+_DLPACK_FAILURES = (BufferError, RuntimeError, TypeError, ValueError)
+
+
+class JaxBackend(Backend):
+    """JAX through ``jax.numpy``, which implements the array API itself.
+
+    Writes rebind instead of mutating: ``t[idx] = v`` and ``t += v`` replace
+    the Tensor's array with an updated copy (``raw.at[idx].set(v)``), so other
+    references to the old array keep the old values.
+    """
+
+    name = "jax"
+    requires = ("jax",)
+    install_hint = "pip install 'unitensor[jax]'  (or: pip install jax)"
+    type_modules = ("jax", "jaxlib")
+    mutable = False
+
+    def __init__(self) -> None:
+        super().__init__()
+        import jax
+        import jax.numpy as jnp
+        import numpy as np
+
+        self._jax = jax
+        self._np = np
+        self.xp = jnp
+        self.array_types = (jax.Array,)
+        self.version = jax.__version__
+        # JAX arrays report NumPy dtypes; jnp.float32 & co. are scalar types, not dtypes
+        self._map_dtypes({dtype: np.dtype(dtype.name) for dtype in ALL_DTYPES})
+        self._to_jax_device: dict[Device, Any] = {}
+        self._from_jax_device: dict[Any, Device] = {}
+        for jax_device in self._local_devices():
+            device = _device_from_jax(jax_device)
+            self._to_jax_device[device] = jax_device
+            self._from_jax_device[jax_device] = device
+        self._device_list = list(self._to_jax_device)
+        # several devices: operators must compare devices before JAX moves data silently
+        self.fast_binary = len(self._device_list) < 2
+        self._tracer_types = _differentiation_tracer_types()
+        _register_pytree(jax)
+
+    def _local_devices(self) -> list[Any]:
+        found = list(self._jax.local_devices(backend="cpu"))
+        found += [d for d in self._jax.local_devices() if d.platform != "cpu"]
+        return found
+
+    # -- dtypes and 64-bit mode ----------------------------------------------
+
+    def x64_enabled(self) -> bool:
+        """Whether JAX's 64-bit mode is on now (read at each call: it can change at run time)."""
+        return bool(self._jax.config.jax_enable_x64)
+
+    @property
+    def standard_promotion(self) -> bool:  # type: ignore[override]
+        # With x64, jax.numpy promotes every pair the standard defines as the
+        # standard does. Without it, pairs whose standard result is 64-bit
+        # (uint32 with int32 -> int64) come out 32-bit, so the facade must
+        # promote itself and raise for them.
+        return self.x64_enabled()
+
+    def native_dtype(self, dtype: DType) -> Any:
+        native = super().native_dtype(dtype)
+        if dtype in _X64_DTYPES and not self.x64_enabled():
+            raise BackendError(_x64_message(dtype.name))
+        return native
+
+    def dtypes(self) -> list[DType]:
+        x64 = self.x64_enabled()
+        return [d for d in super().dtypes() if x64 or d not in _X64_DTYPES]
+
+    def _check_source_dtype(self, obj: Any) -> None:
+        """Refuse 64-bit input data that JAX would silently narrow without x64."""
+        dtype = getattr(obj, "dtype", None)
+        if dtype is None or self.x64_enabled():
+            return
+        name = str(dtype).rpartition(".")[2]  # "float64", "torch.float64", ut.float64
+        if name in _X64_NAMES:
+            raise BackendError(_x64_message(name, converting=True))
+
+    # -- functions that depart from the standard ---------------------------------
+
+    def overrides(self) -> dict[str, Any]:
+        return {"searchsorted": self._searchsorted}
+
+    def _index_dtype(self) -> Any:
+        return self._np.dtype("int64" if self.x64_enabled() else "int32")
+
+    def _searchsorted(self, x1: Any, x2: Any, /, *, side: str = "left", sorter: Any = None) -> Any:
+        # jnp.searchsorted picks the smallest index dtype that fits (int32) even with x64;
+        # the standard asks for the default index dtype: https://github.com/jax-ml/jax/issues/37921
+        found = self.xp.searchsorted(x1, x2, side=side, sorter=sorter)
+        return found.astype(self._index_dtype())
+
+    # -- arrays ----------------------------------------------------------------
+
+    def setitem(self, raw: Any, key: Any, value: Any) -> Any:
+        """JAX arrays are immutable: return the updated copy, which the Tensor rebinds to."""
+        return raw.at[key].set(value)
+
+    # -- devices ---------------------------------------------------------------
+
+    def devices(self) -> list[Device]:
+        return list(self._device_list)
+
+    def default_device(self) -> Device:
+        chosen = self._jax.config.jax_default_device
+        if chosen in self._from_jax_device:
+            return self._from_jax_device[chosen]
+        return self._from_jax_device[self._jax.devices()[0]]
+
+    def device_of(self, raw: Any) -> Device:
+        try:
+            placed = raw.devices()
+        except Exception:
+            # a tracer inside jit/vmap has no device yet: the computation decides later
+            return self.default_device()
+        # an array sharded over several devices is reported by its first one
+        jax_device = min(placed, key=lambda d: d.id) if len(placed) > 1 else next(iter(placed))
+        return self._from_jax_device.get(jax_device) or _device_from_jax(jax_device)
+
+    def native_device(self, device: Device) -> Any:
+        return self._to_jax_device[self.check_device(device)]
+
+    def to_device(self, raw: Any, device: Device) -> Any:
+        target = self.native_device(device)
+        if self.device_of(raw) == device:
+            return raw
+        return self._jax.device_put(raw, target)
+
+    # -- interchange ---------------------------------------------------------------
+
+    def asarray(self, obj: Any, dtype: DType | None = None, device: Device | None = None,
+                copy: bool | None = None) -> Any:
+        if dtype is None:
+            self._check_source_dtype(obj)
+        native = None if dtype is None else self.native_dtype(dtype)
+        jax_device = None if device is None else self.native_device(device)
+        if copy is False and not isinstance(obj, self.array_types):
+            # jnp.asarray(copy=False) copies host data without complaint; the
+            # standard asks for a ValueError whenever a copy is needed.
+            return self._asarray_no_copy(obj, native, device)
+        return self.xp.asarray(obj, dtype=native, device=jax_device, copy=copy)
+
+    def _asarray_no_copy(self, obj: Any, native: Any, device: Device | None) -> Any:
+        if not hasattr(obj, "__dlpack__"):
+            raise ValueError(f"copy=False: a JAX array cannot share the memory of a {type(obj).__name__}; "
+                             "pass copy=None to allow a copy")
+        raw = self.from_dlpack(obj, device=device, copy=False)
+        if native is not None and raw.dtype != native:
+            raise ValueError(f"copy=False: casting {raw.dtype} data to {native} needs a copy; pass copy=None")
+        return raw
+
+    def from_dlpack(self, obj: Any, device: Device | None = None, copy: bool | None = None) -> Any:
+        """Import through DLPack: zero-copy for compact, writable, 64-byte aligned host data.
+
+        Strided and read-only sources, which XLA cannot alias, are copied
+        unless ``copy=False``, which raises instead.
+        """
+        self._check_source_dtype(obj)
+        jax_device = None if device is None else self.native_device(device)
+        try:
+            return self.xp.from_dlpack(obj, device=jax_device, copy=copy)
+        except _DLPACK_FAILURES as exc:
+            if copy is False or not _on_host(obj):
+                raise
+            reason = exc
+        try:
+            host = self._np.asarray(obj)
+        except Exception:
+            raise reason from None
+        return self.xp.asarray(host, device=jax_device, copy=True)
+
+    # -- gradients --------------------------------------------------------------
+    #
+    # Gradients use JAX's own transformations; the autodiff module adds
+    # ``native_vjp`` here.
+
+    def requires_grad(self, raw: Any) -> bool:
+        """Whether ``raw`` is a tracer of a JAX differentiation (``grad``, ``vjp``, ``jvp``)."""
+        return isinstance(raw, self._tracer_types)
+
+    def detach(self, raw: Any) -> Any:
+        return self._jax.lax.stop_gradient(raw)
+
+    def native_vjp(self, fun: Any, primals: tuple[Any, ...]) -> tuple[Any, Any, Any]:
+        """Reverse mode through ``jax.vjp``: the engine of ``ut.grad`` on JAX Tensors.
+
+        ``fun(*raws)`` returns ``(outputs, aux)``, two tuples of raw arrays;
+        the result is ``(outputs, aux, vjp_fn)`` with ``vjp_fn(cotangents)``
+        giving one gradient per primal. Nests, and works under ``jax.jit``.
+        """
+        outputs, vjp, aux = self._jax.vjp(fun, *primals, has_aux=True)
+
+        def vjp_fn(cotangents: tuple[Any, ...], **torch_only_options: Any) -> tuple[Any, ...]:
+            return tuple(vjp(tuple(cotangents)))
+
+        return outputs, aux, vjp_fn
+
+
+def _x64_message(dtype_name: str, converting: bool = False) -> str:
+    what = f"cannot convert {dtype_name} data to" if converting else f"cannot hold {dtype_name} data on"
+    return (f"{what} the jax backend while JAX's 64-bit mode is off (JAX would silently use a "
+            f"32-bit dtype instead); {_X64_HINT}, or cast to a 32-bit dtype first")
+
+
+def _device_from_jax(jax_device: Any) -> Device:
+    platform = jax_device.platform.lower()
+    kind = _PLATFORMS.get(platform, platform)
+    index = jax_device.id
+    if kind == "cuda":
+        # the CUDA ordinal, as torch and CuPy number GPUs, not XLA's global id
+        index = getattr(jax_device, "local_hardware_id", None)
+        index = jax_device.id if index is None else index
+    return Device(kind, index)
+
+
+def _on_host(obj: Any) -> bool:
+    try:
+        return int(obj.__dlpack_device__()[0]) == 1  # kDLCPU
+    except Exception:
+        return False
+
+
+def _differentiation_tracer_types() -> tuple[type, ...]:
+    """JAX's tracer classes of forward and reverse differentiation.
+
+    ``jax.grad`` traces with ``LinearizeTracer`` (JAX >= 0.5 linearizes
+    directly) or ``JVPTracer``; only ``JVPTracer`` is exported publicly.
+    """
+    from jax.interpreters import ad
+
+    found = [ad.JVPTracer]
+    try:
+        from jax._src.interpreters import ad as ad_internal
+    except ImportError:
+        return tuple(found)
+    found += [getattr(ad_internal, n) for n in ("LinearizeTracer",) if hasattr(ad_internal, n)]
+    return tuple(found)
+
+
+_pytree_registered = False
+
+
+def _register_pytree(jax: Any) -> None:
+    """Make Tensor a JAX pytree node: one child (the raw array), the backend as static data."""
+    global _pytree_registered
+    if _pytree_registered:
+        return
+    from .._tensor import Tensor, new_tensor
+    from . import get
+
+    jax_backend: list[Backend] = []
+
+    def flatten(t: Tensor) -> tuple[tuple[Any], Backend]:
+        return (t._raw,), t._backend
+
+    def unflatten(backend: Backend, children: Any) -> Tensor:
+        (raw,) = children
+        if not backend.owns(raw) and isinstance(raw, jax.Array):
+            # a NumPy (or other) Tensor that went through jit/vmap comes back holding JAX data
+            if not jax_backend:
+                jax_backend.append(get("jax"))
+            backend = jax_backend[0]
+        return new_tensor(raw, backend)
+
+    try:
+        jax.tree_util.register_pytree_node(Tensor, flatten, unflatten)
+    except ValueError:  # already registered (a second JaxBackend instance)
+        pass
+    _pytree_registered = True
