@@ -1,0 +1,398 @@
+"""The Dask backend: lazy, chunked arrays that scale past one machine.
+
+Every operation builds a task graph; nothing is computed until the data
+leaves Dask (``t.numpy()``, ``np.asarray(t)``, ``float(t)``, a conversion to
+another backend). Under a ``dask.distributed`` ``Client`` the computation
+runs on its cluster, with no change to the unitensor code.
+
+Where Dask departs from the standard this module closes the gap, keeping
+results lazy:
+
+* functions ``array_api_compat.dask`` lacks or limits to special chunkings
+  (``linalg.det``, ``eigh``, ``svd`` with ``full_matrices``, ``qr`` of square
+  multi-chunk matrices, FFTs along chunked axes, ``take_along_axis`` ...) run
+  the NumPy routine blockwise with :func:`dask.array.apply_gufunc`, after
+  merging the core dimensions into one chunk;
+* indexing with several integer arrays, with a 0-d or a partial boolean mask,
+  and writes through any of the standard's keys are rewritten into forms Dask
+  supports (a flat gather, ``where``);
+* dimensions that depend on data (after boolean masking, ``nonzero``,
+  ``unique_*``) are ``None`` in ``Tensor.shape``.
+
+Dask arrays hold no memory that can be written in place, so ``mutable`` is
+False: ``t[key] = v`` and ``t += v`` rebind the Tensor to a new lazy array
+(the native array the Tensor held before is left unchanged), as on JAX.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+from .._devices import Device
+from ._base import Backend
+
+__all__ = ["DaskBackend"]
+
+
+class DaskBackend(Backend):
+    """Dask arrays through ``array_api_compat.dask.array``."""
+
+    name = "dask"
+    requires = ("dask",)
+    install_hint = 'pip install "dask[array]"'
+    type_modules = ("dask",)
+    lazy = True
+    mutable = False
+
+    def __init__(self) -> None:
+        super().__init__()
+        import array_api_compat.dask.array as xp
+        import array_api_compat.numpy as compat_numpy
+        import dask
+        import dask.array as da
+        import numpy as np
+
+        self.xp = xp
+        self._da = da
+        self._np = np
+        self._npx = compat_numpy
+        self.array_types = (da.Array,)
+        self.version = dask.__version__
+        self._map_dtypes({dtype: np.dtype(getattr(np, dtype.name)) for dtype in _dtype_names()})
+
+    # -- arrays ----------------------------------------------------------------
+
+    def shape_of(self, raw: Any) -> tuple[int | None, ...]:
+        return tuple(None if math.isnan(n) else int(n) for n in raw.shape)
+
+    def materialize(self, raw: Any) -> Any:
+        """Compute a Dask array to a NumPy array (on the active scheduler or Client)."""
+        if isinstance(raw, self._da.Array):
+            raw = raw.compute()
+        return self._np.asarray(raw)
+
+    def dlpack_source(self, raw: Any) -> Any:
+        return self.materialize(raw)
+
+    def asarray(self, obj: Any, dtype: Any = None, device: Device | None = None,
+                copy: bool | None = None, chunks: Any = None) -> Any:
+        """A Dask array from Python data, a buffer, a NumPy or a Dask array.
+
+        ``chunks`` is passed to :func:`dask.array.from_array` (``"auto"`` when
+        not given) or rechunks a Dask array.
+        """
+        if device is not None:
+            self.check_device(device)
+        native = None if dtype is None else self.native_dtype(dtype)
+        if isinstance(obj, self._da.Array):
+            out = obj if native is None or obj.dtype == native else obj.astype(native)
+            if chunks is not None:
+                out = out.rechunk(chunks)
+            return _new_handle(self._da, out) if copy and out is obj else out
+        if copy is False:
+            host = self._np.asarray(obj, dtype=native, copy=False)
+        else:
+            host = self._np.array(obj, dtype=native, copy=bool(copy) or None)
+        return self._da.from_array(host, chunks="auto" if chunks is None else chunks)
+
+    def from_dlpack(self, obj: Any, device: Device | None = None, copy: bool | None = None) -> Any:
+        # Dask has no DLPack import: take the data into NumPy (zero-copy where
+        # the source allows it) and wrap it as a one-chunk Dask array.
+        from .numpy import from_dlpack_or_copy
+
+        if device is not None:
+            self.check_device(device)
+        return self._da.from_array(from_dlpack_or_copy(obj, copy=copy), chunks="auto")
+
+    # -- indexing --------------------------------------------------------------
+
+    def getitem(self, raw: Any, key: Any) -> Any:
+        arrays = _array_parts(key, self._da.Array)
+        if not arrays:
+            return raw[key]
+        if all(a.dtype == bool for a in arrays) and not isinstance(key, tuple):
+            return self._mask_getitem(raw, key)
+        if _needs_flat_index(key, arrays, self._da.Array):
+            flat, index_shape, rest = self._flat_index(raw, key)
+            gathered = raw.reshape((-1, *rest))[flat.reshape(-1)]
+            return gathered.reshape(index_shape + rest)
+        return raw[key]
+
+    def _mask_getitem(self, raw: Any, mask: Any) -> Any:
+        if mask.ndim == 0:
+            # x[True] adds an axis of length 1, x[False] one of length 0
+            return raw[None][mask[None]]
+        if mask.ndim in (1, raw.ndim):
+            return raw[mask]
+        rest = raw.shape[mask.ndim:]
+        return raw.reshape((-1, *rest))[mask.reshape(-1)]
+
+    def _flat_index(self, raw: Any, key: Any) -> tuple[Any, tuple[int, ...], tuple[int, ...]]:
+        """Integer (array) indices over the leading axes as one flat index into those axes."""
+        da = self._da
+        parts = key if isinstance(key, tuple) else (key,)
+        lead = raw.shape[:len(parts)]
+        indices = da.broadcast_arrays(*[da.asarray(p) for p in parts])
+        flat = 0
+        for index, size in zip(indices, lead):
+            index = da.where(index < 0, index + size, index)  # negative indices count from the end
+            flat = flat * size + index
+        return flat, tuple(indices[0].shape), tuple(raw.shape[len(parts):])
+
+    def setitem(self, raw: Any, key: Any, value: Any) -> Any:
+        """``raw[key] = value`` as a new lazy array (the input is left unchanged)."""
+        da = self._da
+        arrays = _array_parts(key, da.Array)
+        if arrays and all(a.dtype == bool for a in arrays) and not isinstance(key, tuple):
+            return self._mask_setitem(raw, key, value)
+        if arrays and _is_integer_array_key(key, da.Array):
+            flat, index_shape, rest = self._flat_index(raw, key)
+            values = da.broadcast_to(da.asarray(value, dtype=raw.dtype), index_shape + rest)
+            target = _new_handle(da, raw.reshape((-1, *rest)))
+            target[flat.reshape(-1)] = values.reshape((-1, *rest))
+            return target.reshape(raw.shape)
+        key = _without_none(key)
+        if isinstance(value, da.Array):
+            # a value shaped like raw[key] with new axes: drop those axes of length 1
+            extra = value.ndim - raw[key].ndim
+            if extra > 0:
+                value = value.reshape(value.shape[extra:])
+        out = _new_handle(da, raw)
+        out[key] = value
+        return out
+
+    def _mask_setitem(self, raw: Any, mask: Any, value: Any) -> Any:
+        da = self._da
+        value = da.asarray(value, dtype=raw.dtype)
+        if mask.ndim == 0:
+            if value.ndim > raw.ndim:
+                if value.shape[0] == 0:  # x[False] = <nothing>: no element is selected
+                    return _new_handle(da, raw)
+                value = value[0]
+            return da.where(mask, value, raw)
+        rest = raw.shape[mask.ndim:]
+        flat_mask = mask.reshape(-1)
+        flat = raw.reshape((-1, *rest))
+        if value.ndim > len(rest) and value.shape[0] != 1:
+            # one value per selected element: the k-th True takes value[k]
+            position = da.maximum(da.cumsum(flat_mask.astype("int64")) - 1, 0)
+            value = value[position]
+        elif value.ndim > len(rest):
+            value = value[0]
+        expanded = flat_mask.reshape(flat_mask.shape + (1,) * len(rest))
+        return da.where(expanded, value, flat).reshape(raw.shape)
+
+    # -- functions Dask lacks or limits ----------------------------------------
+
+    def overrides(self) -> dict[str, Callable[..., Any]]:
+        npl = self._npx.linalg
+        gufunc = self._gufunc
+        table: dict[str, Callable[..., Any]] = {
+            "from_dlpack": lambda x, /, *, device=None, copy=None: self.from_dlpack(x, device, copy),
+            "eye": self._eye,
+            "take_along_axis": self._take_along_axis,
+            "repeat": self._repeat,
+            "linalg.cross": self._cross,
+            "linalg.solve": self._solve,
+            "linalg.matrix_power": lambda x, n, /: gufunc(lambda a: npl.matrix_power(a, n), "(m,m)->(m,m)", x),
+            "linalg.pinv": lambda x, /, *, rtol=None: gufunc(npl.pinv, "(m,n)->(n,m)", x, rtol=rtol),
+            "linalg.matrix_rank": lambda x, /, *, rtol=None: gufunc(npl.matrix_rank, "(m,n)->()", x, rtol=rtol),
+            "linalg.cholesky": lambda x, /, *, upper=False: gufunc(npl.cholesky, "(m,m)->(m,m)", x, upper=upper),
+            "linalg.inv": lambda x, /: gufunc(npl.inv, "(m,m)->(m,m)", x),
+            "linalg.det": lambda x, /: gufunc(npl.det, "(m,m)->()", x),
+            "linalg.eigvalsh": lambda x, /, *, UPLO="L": gufunc(npl.eigvalsh, "(m,m)->(m)", x, UPLO=UPLO),
+            "linalg.eigh": lambda x, /, *, UPLO="L": self._named(
+                "EighResult", gufunc(npl.eigh, "(m,m)->(m),(m,m)", x, UPLO=UPLO)),
+            "linalg.slogdet": lambda x, /: self._named("SlogdetResult", gufunc(npl.slogdet, "(m,m)->(),()", x)),
+            "linalg.svdvals": lambda x, /: gufunc(npl.svdvals, "(m,n)->(k)", x, sizes=_min_mn(x)),
+            "linalg.svd": self._svd,
+            "linalg.qr": self._qr,
+        }
+        for name in _FFT_KINDS:
+            table[f"fft.{name}"] = self._fft(name)
+        return table
+
+    def _gufunc(self, function: Callable[..., Any], signature: str, *arrays: Any,
+                sizes: dict[str, int] | None = None, **kwargs: Any) -> Any:
+        """``function`` (a NumPy routine over the core dimensions) applied lazily, block by block.
+
+        The core dimensions are merged into one chunk; the loop dimensions
+        keep their chunks, so batches of matrices still compute in parallel.
+        """
+        da = self._da
+        arrays = tuple(da.asarray(a) for a in arrays)
+        dtypes = self._output_dtypes(function, signature, arrays, kwargs)
+        return da.apply_gufunc(function, signature, *arrays, output_dtypes=dtypes, output_sizes=sizes,
+                               allow_rechunk=True, **kwargs)
+
+    def _output_dtypes(self, function: Callable[..., Any], signature: str, arrays: tuple[Any, ...],
+                       kwargs: dict[str, Any]) -> Any:
+        """Run ``function`` on a tiny well-conditioned sample to learn its output dtypes."""
+        np = self._np
+        inputs, _, outputs = signature.partition("->")
+        samples = []
+        for core, array in zip(_core_dims(inputs), arrays):
+            size = 3 if core == ("three",) else 2
+            if len(core) == 2:
+                sample = np.eye(size, dtype=array.dtype)
+            else:
+                sample = np.zeros((size,) * len(core), dtype=array.dtype)
+            samples.append(sample)
+        result = function(*samples, **kwargs)
+        if len(_core_dims(outputs)) == 1:
+            return np.asarray(result).dtype
+        return tuple(np.asarray(r).dtype for r in result)
+
+    def _named(self, kind: str, parts: Any) -> Any:
+        from array_api_compat.common import _linalg
+
+        return getattr(_linalg, kind)(*parts)
+
+    def _eye(self, n_rows: int, n_cols: int | None = None, /, *, k: int = 0, dtype: Any = None,
+             device: Any = None) -> Any:
+        # dask.array.eye builds a broken graph when n_cols != n_rows (a chunk
+        # key goes missing at compute time); this builds the same lazily.
+        da = self._da
+        n_cols = n_rows if n_cols is None else n_cols
+        diagonal = da.arange(n_cols)[None, :] - da.arange(n_rows)[:, None] == k
+        return diagonal.astype(self._np.float64 if dtype is None else dtype)
+
+    def _take_along_axis(self, x: Any, indices: Any, /, *, axis: int = -1) -> Any:
+        npx, da = self._npx, self._da
+        size = x.shape[axis]
+        indices = da.where(indices < 0, indices + size, indices)
+        moved = self._gufunc(lambda a, i: npx.take_along_axis(a, i, axis=-1), "(n),(m)->(m)",
+                             da.moveaxis(x, axis, -1), da.moveaxis(indices, axis, -1))
+        return da.moveaxis(moved, -1, axis)
+
+    def _cross(self, x1: Any, x2: Any, /, *, axis: int = -1) -> Any:
+        da = self._da
+        moved = self._gufunc(lambda a, b: self._npx.linalg.cross(a, b, axis=-1), "(three),(three)->(three)",
+                             da.moveaxis(x1, axis, -1), da.moveaxis(x2, axis, -1))
+        return da.moveaxis(moved, -1, axis)
+
+    def _solve(self, x1: Any, x2: Any, /) -> Any:
+        # the standard treats a 1-D x2 as one vector, anything else as a stack of matrices
+        signature = "(m,m),(m)->(m)" if x2.ndim == 1 else "(m,m),(m,k)->(m,k)"
+        return self._gufunc(self._npx.linalg.solve, signature, x1, x2)
+
+    def _svd(self, x: Any, /, *, full_matrices: bool = True) -> Any:
+        m, n = x.shape[-2:]
+        signature = "(m,n)->(m,m),(k),(n,n)" if full_matrices else "(m,n)->(m,k),(k),(k,n)"
+        parts = self._gufunc(lambda a: tuple(self._npx.linalg.svd(a, full_matrices=full_matrices)),
+                             signature, x, sizes={"k": min(m, n)})
+        return self._named("SVDResult", parts)
+
+    def _qr(self, x: Any, /, *, mode: str = "reduced") -> Any:
+        m, n = x.shape[-2:]
+        signature = {"reduced": "(m,n)->(m,k),(k,n)", "complete": "(m,n)->(m,m),(m,n)"}.get(mode)
+        if signature is None:
+            raise ValueError(f"qr() mode must be 'reduced' or 'complete', not {mode!r}")
+        parts = self._gufunc(lambda a: tuple(self._npx.linalg.qr(a, mode=mode)), signature, x,
+                             sizes={"k": min(m, n)})
+        return self._named("QRResult", parts)
+
+    def _repeat(self, x: Any, repeats: Any, /, *, axis: int | None = None) -> Any:
+        da, np = self._da, self._np
+        if axis is None:
+            x, axis = x.reshape(-1), 0
+        if isinstance(repeats, int):
+            return da.repeat(x, repeats, axis=axis)
+        # The output length depends on the values of ``repeats``: compute
+        # those (one small array) and gather lazily from ``x``.
+        counts = np.broadcast_to(np.asarray(self.materialize(repeats)), (x.shape[axis],))
+        return da.take(x, np.repeat(np.arange(x.shape[axis]), counts), axis=axis)
+
+    def _fft(self, name: str) -> Callable[..., Any]:
+        """An FFT applied block by block after merging the transformed axes into one chunk.
+
+        Dask's own wrappers (``dask.array.fft.fft_wrap``) take the first
+        ``len(s)`` axes where the standard takes the last, and report a real
+        dtype for ``ifftn`` of real input; the output length of each axis is
+        known from the input shape, so no sample is computed.
+        """
+        np = self._np
+        transform = getattr(self._npx.fft, name)
+        last_axis_rule, kind = _FFT_KINDS[name]
+
+        def function(x: Any, /, *args: Any, **kwargs: Any) -> Any:
+            if name.endswith("n"):
+                s, axes = kwargs.get("s"), kwargs.get("axes")
+                if axes is None:
+                    axes = range(0 if s is None else x.ndim - len(s), x.ndim)
+                axes = [axis % x.ndim for axis in axes]
+                sizes = list(s) if s is not None else [None] * len(axes)
+                kwargs["axes"] = tuple(axes)
+            else:
+                axes = [kwargs.get("axis", -1) % x.ndim]
+                sizes = [args[0] if args else kwargs.get("n")]
+            lengths = [x.shape[axis] if size is None else size for axis, size in zip(axes, sizes)]
+            if last_axis_rule == "half":
+                lengths[-1] = lengths[-1] // 2 + 1
+            elif last_axis_rule == "double" and sizes[-1] is None:
+                lengths[-1] = 2 * (x.shape[axes[-1]] - 1)
+            if kind == "complex":
+                dtype = np.result_type(x.dtype, np.complex64)
+            else:
+                dtype = np.finfo(np.result_type(x.dtype, np.float32)).dtype
+            x = x.rechunk({axis: -1 for axis in axes})
+            chunks = tuple((lengths[axes.index(i)],) if i in axes else c for i, c in enumerate(x.chunks))
+            return x.map_blocks(transform, *args, chunks=chunks, dtype=dtype, **kwargs)
+
+        return function
+
+
+#: FFT name -> (length of the last transformed axis, kind of output)
+_FFT_KINDS = {
+    "fft": ("same", "complex"), "ifft": ("same", "complex"), "fftn": ("same", "complex"),
+    "ifftn": ("same", "complex"), "rfft": ("half", "complex"), "rfftn": ("half", "complex"),
+    "ihfft": ("half", "complex"), "irfft": ("double", "real"), "irfftn": ("double", "real"),
+    "hfft": ("double", "real"),
+}
+
+
+def _dtype_names() -> list[Any]:
+    from .._dtypes import ALL_DTYPES
+
+    return list(ALL_DTYPES)
+
+
+def _new_handle(da: Any, raw: Any) -> Any:
+    """A new Dask array object over the same graph (so writes to it leave ``raw`` alone)."""
+    return da.Array(raw.dask, raw.name, raw.chunks, meta=raw._meta)
+
+
+def _array_parts(key: Any, array_type: type) -> list[Any]:
+    parts = key if isinstance(key, tuple) else (key,)
+    return [part for part in parts if isinstance(part, array_type)]
+
+
+def _is_integer_array_key(key: Any, array_type: type) -> bool:
+    """Whether ``key`` is the standard's integer array index: only ints and integer arrays."""
+    parts = key if isinstance(key, tuple) else (key,)
+    return all(isinstance(part, int) or (isinstance(part, array_type) and part.dtype.kind in "iu")
+               for part in parts) and any(isinstance(part, array_type) for part in parts)
+
+
+def _needs_flat_index(key: Any, arrays: list[Any], array_type: type) -> bool:
+    """Integer array indices Dask cannot take directly: several arrays, or one that is not 1-D."""
+    return _is_integer_array_key(key, array_type) and (len(arrays) > 1 or arrays[0].ndim != 1)
+
+
+def _without_none(key: Any) -> Any:
+    # Dask's __setitem__ rejects None; a new axis does not change which elements are written
+    if isinstance(key, tuple):
+        return tuple(part for part in key if part is not None)
+    return Ellipsis if key is None else key
+
+
+def _core_dims(side: str) -> list[tuple[str, ...]]:
+    """``"(m,m),(m)"`` -> ``[("m", "m"), ("m",)]``."""
+    groups = side.strip()[1:-1].split("),(") if side.strip() else []
+    return [tuple(dim for dim in group.split(",") if dim) for group in groups]
+
+
+def _min_mn(x: Any) -> dict[str, int]:
+    return {"k": min(x.shape[-2:])}
