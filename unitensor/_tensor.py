@@ -363,7 +363,10 @@ def _binary_method(function_name: str, op: Callable[[Any, Any], Any]) -> Callabl
                     out._backend = backend
                     return out
             elif kind in _SCALAR_TYPES and backend.fast_scalars:
-                raw = op(self._raw, other)
+                try:
+                    raw = op(self._raw, other)
+                except Exception:  # what the framework refuses, the backend's function may handle
+                    return _ns()._binary_operator(function_name, self, other, False)
                 out = _object_new(Tensor)
                 out._raw = raw
                 out._backend = backend
@@ -378,8 +381,12 @@ def _binary_method(function_name: str, op: Callable[[Any, Any], Any]) -> Callabl
 def _reflected_method(function_name: str, op: Callable[[Any, Any], Any]) -> Callable[[Tensor, Any], Any]:
     def method(self: Tensor, other: Any) -> Any:
         if type(self) is Tensor and type(other) in _SCALAR_TYPES and self._backend.fast_scalars:
+            try:
+                raw = op(other, self._raw)
+            except Exception:  # what the framework refuses, the backend's function may handle
+                return _ns()._binary_operator(function_name, self, other, True)
             out = _object_new(Tensor)
-            out._raw = op(other, self._raw)
+            out._raw = raw
             out._backend = self._backend
             return out
         return _ns()._binary_operator(function_name, self, other, True)
