@@ -1,0 +1,442 @@
+"""The PyTorch backend, through ``array_api_compat.torch``.
+
+torch is imported in :class:`TorchBackend`'s ``__init__``, never when this
+module is imported. The backend departs from ``array_api_compat.torch`` only
+where torch (with the compat layer) still departs from the 2025.12 standard:
+
+* **Promotion.** torch promotes 0-d tensors like scalars (``float32 (3,) +
+  float64 0-d`` stays float32) and has no promotion for most unsigned/signed
+  pairs. ``standard_promotion = False`` sends Tensors of different dtypes
+  through the facade, which casts them per the standard's table first.
+* **Python scalars.** Where the standard defines the result (``float32 + 1.0``
+  is float32, ``int8 + 1`` is int8, ``float32 + 1j`` is complex64) torch
+  already gives it. Where it does not (an integer Tensor with a Python float,
+  a bool Tensor with an int), the result is the backend's default dtype of the
+  scalar's kind, ``ut.__array_namespace_info__(backend).default_dtypes()``:
+  float32 and complex64 for torch (its default dtype), float64 and complex128
+  for NumPy. That is each framework's own rule, so a Tensor never gets a
+  different answer than the native array would.
+* **uint16, uint32, uint64.** torch stores them, converts them to and from
+  NumPy and DLPack, and copies them between devices, but most arithmetic on
+  them raises ``NotImplementedError`` (pytorch/pytorch#58734). unitensor maps
+  them, so data of these dtypes moves losslessly, but does not advertise them
+  in :meth:`TorchBackend.dtypes` (as ``array_api_compat`` does not); cast to
+  int32/int64 to compute.
+* **Negative slice steps** (``x[::-1]``), which torch rejects
+  (pytorch/pytorch#59786): done with ``torch.flip`` (a copy, as torch has no
+  negative strides).
+* **Index arrays** of a dtype torch reads as a mask (uint8) or refuses
+  (int8, int16, uint16 ...) are cast to int64.
+* **DLPack import.** ``torch.from_dlpack`` aborts the whole process on a
+  negative-stride source and ignores the read-only flag; host data is
+  therefore imported through NumPy, copied when it is read-only, has negative
+  strides or a non-native byte order.
+* **Export.** Tensors with torch's lazy conjugate or negative bit set are
+  resolved first: DLPack refuses the first and silently drops the second.
+
+Devices: ``cpu``, ``cuda:N`` for every visible GPU, and ``meta`` (torch's
+data-less device, which lets device-mismatch logic be tested on a CPU). A
+Tensor on ``meta`` holds no values: it cannot be exported or converted to
+another backend.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+from .._devices import Device
+from .._dtypes import ALL_DTYPES, DType, uint16, uint32, uint64
+from ._base import Backend
+
+__all__ = ["TorchBackend"]
+
+#: dtypes torch can store but not compute with (pytorch/pytorch#58734)
+STORAGE_ONLY_DTYPES = (uint16, uint32, uint64)
+
+
+class TorchBackend(Backend):
+    """PyTorch through ``array_api_compat.torch``."""
+
+    name = "torch"
+    requires = ("torch",)
+    install_hint = "pip install torch  (or: pip install 'unitensor[torch]')"
+    type_modules = ("torch",)
+    standard_promotion = False
+
+    # Room for native gradients: the autodiff work adds ``native_vjp`` here.
+
+    def __init__(self) -> None:
+        super().__init__()
+        import array_api_compat.torch as xp
+        import numpy as np
+        import torch
+
+        self._torch = torch
+        self._np = np
+        self.xp = xp
+        self.array_types = (torch.Tensor,)
+        self.version = torch.__version__
+        self._map_dtypes({dtype: getattr(torch, dtype.name) for dtype in ALL_DTYPES})
+        self._index_dtypes = (torch.int64, torch.int32, torch.bool)
+        # Operators stay on the fast path (``fast_binary``): torch raises for
+        # Tensors on two devices and the facade then reports both devices. The
+        # one mix torch allows, a 0-d CPU tensor with a CUDA tensor (treated as
+        # a scalar, the result on the GPU), is left to torch: checking devices
+        # on every operation would cost more than the operation itself.
+
+    # -- dtypes ----------------------------------------------------------------
+
+    def dtypes(self) -> list[DType]:
+        return [d for d in super().dtypes() if d not in STORAGE_ONLY_DTYPES]
+
+    def _missing_dtype_hint(self, dtype: DType) -> str:
+        return "; torch has no array API equivalent of it"
+
+    # -- functions that still depart from the standard ----------------------------
+
+    def overrides(self) -> dict[str, Callable[..., Any]]:
+        xp = self.xp
+        table: dict[str, Callable[..., Any]] = {
+            name: self._accumulating(getattr(xp, name))
+            for name in ("sum", "prod", "cumulative_sum", "cumulative_prod")
+        }
+        from .._namespace import BINARY
+
+        table.update({name: self._checked_binary(getattr(xp, name)) for name in BINARY})
+        table["unique_all"] = self._unique_all
+        # torch.linalg returns torch.return_types structseqs, not the standard's named tuples
+        for name, result in (("eigh", EighResult), ("qr", QRResult), ("slogdet", SlogdetResult),
+                             ("svd", SVDResult)):
+            table[f"linalg.{name}"] = _named(result, getattr(xp.linalg, name))
+        return table
+
+    def _accumulating(self, reduce: Callable[..., Any]) -> Callable[..., Any]:
+        """``reduce`` with the standard's uint64 result for unsigned input.
+
+        torch cannot accumulate in uint64 (pytorch/pytorch#58734), so the sum
+        or product runs in int64 and is cast back: both wrap modulo 2**64, so
+        the bits are exactly the uint64 result.
+        """
+        torch = self._torch
+        unsigned = (torch.uint8, torch.uint16, torch.uint32, torch.uint64)
+
+        def accumulate(x: Any, /, *args: Any, dtype: Any = None, **kwargs: Any) -> Any:
+            target = dtype if dtype is not None else (torch.uint64 if x.dtype in unsigned else None)
+            if target is not torch.uint64:
+                return reduce(x, *args, dtype=dtype, **kwargs)
+            return reduce(x.to(torch.int64), *args, dtype=torch.int64, **kwargs).to(torch.uint64)
+
+        accumulate.__name__ = reduce.__name__
+        return accumulate
+
+    def _checked_binary(self, function: Callable[..., Any]) -> Callable[..., Any]:
+        """``function`` with the errors NumPy users expect where torch raises a RuntimeError.
+
+        Shapes that do not broadcast raise ``ValueError`` (as in NumPy and the
+        other backends). An integer ``//`` or ``%`` by zero, which torch
+        refuses on the CPU and leaves undefined on CUDA (the standard leaves
+        it implementation-defined), gives 0 as in NumPy, so code that masks
+        such entries afterwards runs the same on every backend. Costs nothing
+        unless torch raises.
+        """
+        torch = self._torch
+        integer_division = function.__name__ in ("floor_divide", "remainder")
+
+        def checked(x1: Any, x2: Any, /, **kwargs: Any) -> Any:
+            try:
+                return function(x1, x2, **kwargs)
+            except RuntimeError as error:
+                shapes = [tuple(getattr(x, "shape", ())) for x in (x1, x2)]
+                try:
+                    torch.broadcast_shapes(*shapes)
+                except RuntimeError:
+                    raise ValueError(f"{function.__name__}(): shapes {shapes[0]} and {shapes[1]} do not "
+                                     f"broadcast together") from error
+                if not (integer_division and "ZeroDivisionError" in str(error)):
+                    raise
+            if not isinstance(x2, torch.Tensor):  # a Python 0
+                return torch.zeros_like(function(x1, 1, **kwargs))
+            zero = x2 == 0
+            return torch.where(zero, 0, function(x1, torch.where(zero, 1, x2), **kwargs))
+
+        checked.__name__ = function.__name__
+        return checked
+
+    def _unique_all(self, x: Any, /) -> UniqueAllResult:
+        # array_api_compat leaves unique_all unimplemented for torch (pytorch/pytorch#36748):
+        # torch.unique has no first-occurrence indices, so they come from a scatter-min
+        torch = self._torch
+        flat = x.reshape(-1)
+        values, inverse, counts = torch.unique(flat, sorted=True, return_inverse=True, return_counts=True)
+        positions = torch.arange(flat.numel(), device=x.device)
+        first = torch.full(values.shape, flat.numel(), dtype=torch.int64, device=x.device)
+        first = first.scatter_reduce(0, inverse, positions, reduce="amin")
+        return UniqueAllResult(values, first, inverse.reshape(x.shape), counts)
+
+    # -- devices ---------------------------------------------------------------
+
+    def device_of(self, raw: Any) -> Device:
+        return _as_device(raw.device)
+
+    @functools.cache  # noqa: B019 - one backend object per process, never freed
+    def _real_devices(self) -> tuple[Device, ...]:
+        count = self._torch.cuda.device_count()
+        return (Device("cpu"), *(Device("cuda", i) for i in range(count)))
+
+    def devices(self) -> list[Device]:
+        return [*self._real_devices(), Device("meta")]
+
+    def native_device(self, device: Device) -> Any:
+        device = self.check_device(device)
+        if device.type == "cuda":
+            return self._torch.device("cuda", device.index or 0)
+        return self._torch.device(device.type)
+
+    def to_device(self, raw: Any, device: Device) -> Any:
+        return raw.to(self.native_device(device))
+
+    # -- indexing ----------------------------------------------------------------
+
+    def getitem(self, raw: Any, key: Any) -> Any:
+        key = self._index_key(key)
+        flips, key = _flip_negative_steps(tuple(raw.shape), key)
+        if flips:
+            raw = self._torch.flip(raw, flips)
+        return raw[key]
+
+    def setitem(self, raw: Any, key: Any, value: Any) -> Any:
+        key = self._index_key(key)
+        flips, key = _flip_negative_steps(tuple(raw.shape), key)
+        if not flips:
+            raw[key] = value
+            return raw
+        flipped = self._torch.flip(raw, flips)
+        flipped[key] = value
+        raw.copy_(self._torch.flip(flipped, flips))
+        return raw
+
+    def _index_key(self, key: Any) -> Any:
+        """Cast index arrays torch would misread (uint8 as a mask) or refuse to int64."""
+        if isinstance(key, tuple):
+            return tuple(self._index_key(k) for k in key)
+        if isinstance(key, self._torch.Tensor) and key.dtype not in self._index_dtypes:
+            return key.to(self._torch.int64)
+        return key
+
+    # -- interchange ---------------------------------------------------------------
+
+    def asarray(self, obj: Any, dtype: DType | None = None, device: Device | None = None,
+                copy: bool | None = None) -> Any:
+        kwargs: dict[str, Any] = {}
+        if dtype is not None:
+            kwargs["dtype"] = self.native_dtype(dtype)
+        if device is not None:
+            kwargs["device"] = self.native_device(device)
+        if copy is False and isinstance(obj, (list, tuple, int, float, complex, bool)):
+            raise ValueError("asarray(copy=False) cannot wrap Python data without copying it; "
+                             "pass copy=None or copy=True")
+        if isinstance(obj, self._np.ndarray) and not _torch_can_share(obj):
+            if copy is False:
+                raise ValueError("torch cannot share this NumPy array's memory (read-only, negative "
+                                 "strides or non-native byte order); pass copy=None to allow a copy")
+            obj, copy = self._np.array(obj, dtype=obj.dtype.newbyteorder("="), copy=True), None
+        return self._torch.asarray(obj, copy=copy, **kwargs)
+
+    def from_dlpack(self, obj: Any, device: Device | None = None, copy: bool | None = None) -> Any:
+        if isinstance(obj, self._torch.Tensor):
+            raw = obj.clone() if copy else obj
+        elif _dlpack_device_type(obj) == _DLPACK_CPU:
+            raw = self._torch.from_numpy(self._host_array(obj, copy))
+        else:
+            raw = self._torch.from_dlpack(self._device_source(obj, copy))
+            if copy:
+                raw = raw.clone()
+        if device is not None and self.device_of(raw) != device:
+            raw = self.to_device(raw, device)
+        return raw
+
+    def _host_array(self, obj: Any, copy: bool | None) -> Any:
+        """A NumPy array torch can share: writable, non-negative strides, native byte order."""
+        from .numpy import from_dlpack_or_copy
+
+        array = from_dlpack_or_copy(obj, copy=copy)
+        if _torch_can_share(array):
+            return array
+        if copy is False:
+            raise BufferError("torch cannot share this array's memory (it is read-only, has negative strides "
+                              "or a non-native byte order); pass copy=None to allow a copy")
+        return self._np.array(array, dtype=array.dtype.newbyteorder("="), copy=True)
+
+    @staticmethod
+    def _device_source(obj: Any, copy: bool | None) -> Any:
+        # torch.from_dlpack aborts the process on negative strides (a C++
+        # exception it does not catch), so such a source is copied first
+        strides = getattr(obj, "strides", None)
+        if strides is not None and any(s < 0 for s in strides):
+            if copy is False:
+                raise BufferError("torch cannot share memory with negative strides; pass copy=None")
+            return obj.copy()
+        return obj
+
+    def dlpack_source(self, raw: Any) -> Any:
+        if raw.requires_grad:
+            raise RuntimeError(
+                "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
+        return _resolved(raw)
+
+    def to_numpy(self, raw: Any) -> Any:
+        return _resolved(raw).numpy()
+
+    # -- gradients -----------------------------------------------------------------
+
+    def requires_grad(self, raw: Any) -> bool:
+        return raw.requires_grad
+
+    def detach(self, raw: Any) -> Any:
+        return raw.detach()
+
+    def native_vjp(self, fun: Callable[..., Any], primals: tuple[Any, ...]) -> tuple[Any, Any, Callable[..., Any]]:
+        """Reverse mode through ``torch.autograd``: the engine of ``ut.grad`` on torch Tensors.
+
+        ``fun(*raws)`` returns ``(outputs, aux)``, two tuples of raw tensors;
+        the result is ``(outputs, aux, vjp_fn)`` with
+        ``vjp_fn(cotangents, create_graph, retain_graph)`` giving one gradient
+        per primal. A primal that already takes part in a graph (an outer
+        gradient) enters through a fresh view, so inner and outer gradients
+        stay distinct; ``create_graph`` keeps the inner gradient differentiable.
+        """
+        torch = self._torch
+        inputs = tuple(p.view_as(p) if p.requires_grad else p.detach().requires_grad_() for p in primals)
+        with torch.enable_grad():
+            outputs, aux = fun(*inputs)
+
+        def vjp_fn(cotangents: tuple[Any, ...], create_graph: bool = True, retain_graph: bool = True) -> tuple[Any, ...]:
+            live = [(out, ct) for out, ct in zip(outputs, cotangents) if out.requires_grad]
+            grads: Any = (None,) * len(inputs)
+            if live:
+                with torch.enable_grad():
+                    grads = torch.autograd.grad([out for out, _ in live], inputs, [ct for _, ct in live],
+                                                create_graph=create_graph, retain_graph=retain_graph,
+                                                allow_unused=True)
+            return tuple(torch.zeros_like(p) if g is None else g for p, g in zip(primals, grads))
+
+        return outputs, aux, vjp_fn
+
+
+class EighResult(NamedTuple):
+    eigenvalues: Any
+    eigenvectors: Any
+
+
+class QRResult(NamedTuple):
+    Q: Any
+    R: Any
+
+
+class SlogdetResult(NamedTuple):
+    sign: Any
+    logabsdet: Any
+
+
+class SVDResult(NamedTuple):
+    U: Any
+    S: Any
+    Vh: Any
+
+
+class UniqueAllResult(NamedTuple):
+    values: Any
+    indices: Any
+    inverse_indices: Any
+    counts: Any
+
+
+def _named(result: type, function: Callable[..., Any]) -> Callable[..., Any]:
+    def named(*args: Any, **kwargs: Any) -> Any:
+        return result(*function(*args, **kwargs))
+
+    named.__name__ = function.__name__
+    return named
+
+
+_DLPACK_CPU = 1  # kDLCPU in DLPack's DLDeviceType
+
+
+@functools.lru_cache(maxsize=64)
+def _device_from_parts(kind: str, index: int | None) -> Device:
+    return Device(kind, index)
+
+
+def _as_device(native: Any) -> Device:
+    """``torch.device`` to :class:`Device` (cached: it is asked for on every device check)."""
+    return _device_from_parts(native.type, native.index)
+
+
+def _dlpack_device_type(obj: Any) -> int | None:
+    try:
+        return int(obj.__dlpack_device__()[0])
+    except (AttributeError, TypeError, ValueError):
+        return None
+
+
+def _torch_can_share(array: Any) -> bool:
+    return (array.flags.writeable and array.dtype.isnative
+            and all(s >= 0 for s in array.strides))
+
+
+def _resolved(raw: Any) -> Any:
+    """``raw`` without torch's lazy conjugate/negative bits (no copy when neither is set)."""
+    if raw.is_conj():
+        raw = raw.resolve_conj()
+    if raw.is_neg():
+        raw = raw.resolve_neg()
+    return raw
+
+
+def _flip_negative_steps(shape: tuple[int, ...], key: Any) -> tuple[list[int], Any]:
+    """Axes to flip, and the key with each negative-step slice made positive on the flipped axis.
+
+    Along an axis of length ``n``, ``x[start:stop:-s]`` takes the elements
+    ``flip(x)[n-1-start : n-1-stop : s]`` does (``start`` and ``stop``
+    normalized by :meth:`slice.indices`, where ``stop`` may be -1).
+    """
+    items = key if isinstance(key, tuple) else (key,)
+    if not any(isinstance(k, slice) and k.step is not None and k.step < 0 for k in items):
+        return [], key
+    axes = _axes_of(len(shape), items)
+    flips: list[int] = []
+    new_items = list(items)
+    for position, item in enumerate(items):
+        if isinstance(item, slice) and item.step is not None and item.step < 0:
+            axis = axes[position]
+            n = shape[axis]
+            start, stop, step = item.indices(n)
+            flips.append(axis)
+            new_items[position] = slice(n - 1 - start, n - 1 - stop, -step)
+    return flips, tuple(new_items)
+
+
+def _axes_of(ndim: int, items: tuple[Any, ...]) -> list[int]:
+    """The array axis each key item indexes (-1 for ``None`` and ``...``)."""
+    consumed = [_dims_consumed(item) for item in items]
+    ellipsis_at = next((i for i, item in enumerate(items) if item is Ellipsis), None)
+    axes: list[int] = []
+    axis = 0
+    for position, (item, count) in enumerate(zip(items, consumed)):
+        if position == ellipsis_at:
+            axis = ndim - sum(consumed[position + 1:])
+            axes.append(-1)
+            continue
+        axes.append(axis if count else -1)
+        axis += count
+    return axes
+
+
+def _dims_consumed(item: Any) -> int:
+    if item is None or item is Ellipsis:
+        return 0
+    if getattr(item, "dtype", None) is not None and str(item.dtype) == "torch.bool":
+        return item.ndim
+    return 1
