@@ -185,7 +185,22 @@ def call(name: str, public: Callable[..., Any], args: Sequence[Any], kwargs: dic
             raw_kwargs[key] = backend.native_dtype(value)
         elif key == "device" and value is not None:
             raw_kwargs[key] = backend.native_device(backend.check_device(as_device(value)))
-    return wrap(backend.function(name)(*raw_args, **raw_kwargs), backend)
+    implementation = backend.function(name)
+    try:
+        out = implementation(*raw_args, **raw_kwargs)
+    except Exception:
+        _explain_shape_mismatch(name, scan.tensors)
+        raise
+    return wrap(out, backend)
+
+
+def _explain_shape_mismatch(name: str, tensors: list[Tensor]) -> None:
+    """Raise the same ValueError on every backend when elementwise operands do not broadcast."""
+    if name in BINARY and len(tensors) == 2:
+        try:
+            broadcast_shapes(tensors[0].shape, tensors[1].shape)
+        except ValueError as exc:
+            raise ValueError(f"{name}(): {exc}") from None
 
 
 # -- function factories -----------------------------------------------------------
@@ -245,7 +260,8 @@ def _array_first(name: str) -> Callable[..., Any]:
             except KeyError:
                 impl = backend.function(name)
             out = _object_new(Tensor)
-            out._raw = impl(x._raw, *args, **kwargs)
+            # most calls pass the array alone: skip building the argument tuple and dict
+            out._raw = impl(x._raw, *args, **kwargs) if args or kwargs else impl(x._raw)
             out._backend = backend
             return out
         if not isinstance(x, Tensor) and _registry.backend_of(x) is None:
@@ -257,10 +273,60 @@ def _array_first(name: str) -> Callable[..., Any]:
 
 
 def _general(name: str) -> Callable[..., Any]:
+    fast = name in ARRAYS_ONLY
+    # where's condition takes no part in promotion; None: the function does not promote
+    promoted_from = (1 if name == "where" else 0) if name in PROMOTING else None
+
     def function(*args: Any, **kwargs: Any) -> Any:
+        if fast and args and type(args[0]) is Tensor:
+            backend = args[0]._backend
+            raws = _plain_raws(backend, args, kwargs) if backend.fast_binary else None
+            if raws is not None and (promoted_from is None or backend.standard_promotion
+                                     or _one_dtype(raws, promoted_from)):
+                try:
+                    impl = backend._functions[name]
+                except KeyError:
+                    impl = backend.function(name)
+                try:
+                    raw = impl(*raws, **kwargs)
+                except Exception:  # e.g. two devices: the slow path checks and says so clearly
+                    return call(name, function, args, kwargs)
+                out = _object_new(Tensor)
+                out._raw = raw
+                out._backend = backend
+                return out
         return call(name, function, args, kwargs)
 
     return function
+
+
+#: GENERAL functions that take only arrays positionally and return one array: plain
+#: Tensors of one single-device backend (``fast_binary``) skip the slow path's scan
+ARRAYS_ONLY = {"where", "matmul", "linalg.matmul", "vecdot", "linalg.vecdot", "tensordot", "linalg.tensordot",
+               "linalg.solve", "linalg.outer", "linalg.cross", "take", "take_along_axis", "searchsorted", "isin"}
+#: keyword values that need no conversion (``axis=0``, ``side="left"``)
+_PLAIN_KWARGS = frozenset({int, bool, str, type(None)})
+
+
+def _plain_raws(backend: _registry.Backend, args: tuple[Any, ...], kwargs: dict[str, Any]) -> list[Any] | None:
+    """The native arrays of ``args`` when all are plain Tensors of ``backend`` and no keyword needs converting."""
+    raws = []
+    for arg in args:
+        if type(arg) is not Tensor or arg._backend is not backend:
+            return None
+        raws.append(arg._raw)
+    for value in kwargs.values():
+        if type(value) not in _PLAIN_KWARGS:
+            return None
+    return raws
+
+
+def _one_dtype(raws: list[Any], start: int) -> bool:
+    dtype = raws[start].dtype
+    for raw in raws[start + 1:]:
+        if raw.dtype is not dtype:
+            return False
+    return True
 
 
 def _creation(name: str) -> Callable[..., Any]:
@@ -355,6 +421,12 @@ def _to_with_options(source: Tensor, target: _registry.Backend, device: Any, cop
 
 def astype(x: Tensor, dtype: DType, /, *, copy: bool = True, device: Device | str | None = None) -> Tensor:
     """The array API's ``astype``: ``x`` cast to ``dtype`` (a copy unless ``copy=False`` allows none)."""
+    if type(x) is Tensor and type(dtype) is DType and device is None:
+        backend = x._backend
+        out = _object_new(Tensor)
+        out._raw = backend.function("astype")(x._raw, backend.native_dtype(dtype), copy=copy)
+        out._backend = backend
+        return out
     dtype = as_dtype(dtype)
     if not isinstance(x, Tensor):
         raise TypeError(f"astype() takes a Tensor, not {type(x).__name__}")
