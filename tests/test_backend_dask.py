@@ -163,7 +163,8 @@ def test_boolean_mask_gives_an_unknown_dimension():
 def _keys(make):
     return {
         "int": 1, "tuple": (1, 2), "negative-step": (slice(None, None, -1), 0), "ellipsis": (Ellipsis, 1),
-        "new-axis": (None, 0), "mask": make(A[:2, :3] > 0), "mask-leading-2d": make(A[:2, :3, 0] > 0),
+        "new-axis": (None, 0), "new-axes-inside": (slice(1, None), None, Ellipsis, None),
+        "mask": make(A[:2, :3] > 0), "mask-leading-2d": make(A[:2, :3, 0] > 0),
         "mask-1d": make(np.array([True, False])), "mask-0d": make(np.array(True)),
         "mask-0d-false": make(np.array(False)), "int-array": make(np.array([1, 0, 1])),
         "two-int-arrays": (make(np.array([1, 0])), make(np.array([2, -1]))),

@@ -75,6 +75,20 @@ def test_setitem_from_another_device_is_an_error_and_changes_nothing():
     np.testing.assert_array_equal(a.numpy(), [1.0, 2.0])
 
 
+def test_a_0d_integer_tensor_indexes_like_an_int():
+    t = strict([[1.0, 2.0], [3.0, 4.0]])
+    t[strict(1), 0] = 9.0
+    np.testing.assert_array_equal(t.numpy(), [[1.0, 2.0], [9.0, 4.0]])
+
+
+def test_writes_through_integer_arrays_are_rejected_as_non_portable():
+    # the standard leaves them implementation-defined; NumPy accepts them, strict must not
+    t = strict([1.0, 2.0, 3.0])
+    with pytest.raises(IndexError, match="integer-array keys are implementation-defined"):
+        t[strict([0, 2])] = 0.0
+    np.testing.assert_array_equal(t.numpy(), [1.0, 2.0, 3.0])
+
+
 def test_numpy_export_is_zero_copy():
     t = strict([1.0, 2.0, 3.0])
     exported = t.numpy()

@@ -128,7 +128,8 @@ class Tensor:
     def __iter__(self) -> Any:
         if self.ndim == 0:
             raise TypeError("iteration over a 0-d Tensor")
-        return (self[i] for i in range(len(self)))
+        # x[i, ...]: the standard leaves x[i] of an N-D array (N > 1) unspecified (array_api_strict rejects it)
+        return (self[i, ...] for i in range(len(self)))
 
     def __hash__(self) -> int:
         raise TypeError("Tensors are not hashable")

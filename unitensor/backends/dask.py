@@ -153,12 +153,11 @@ class DaskBackend(Backend):
             target = _new_handle(da, raw.reshape((-1, *rest)))
             target[flat.reshape(-1)] = values.reshape((-1, *rest))
             return target.reshape(raw.shape)
-        key = _without_none(key)
-        if isinstance(value, da.Array):
-            # a value shaped like raw[key] with new axes: drop those axes of length 1
-            extra = value.ndim - raw[key].ndim
-            if extra > 0:
-                value = value.reshape(value.shape[extra:])
+        if _has_none(key):
+            # Dask's __setitem__ rejects None: write the value, shaped like raw[key], without the new axes
+            if isinstance(value, da.Array):
+                value = da.squeeze(da.broadcast_to(value, raw[key].shape), axis=_new_axes(key, raw.ndim))
+            key = tuple(part for part in key if part is not None) if isinstance(key, tuple) else Ellipsis
         out = _new_handle(da, raw)
         out[key] = value
         return out
@@ -381,11 +380,24 @@ def _needs_flat_index(key: Any, arrays: list[Any], array_type: type) -> bool:
     return _is_integer_array_key(key, array_type) and (len(arrays) > 1 or arrays[0].ndim != 1)
 
 
-def _without_none(key: Any) -> Any:
-    # Dask's __setitem__ rejects None; a new axis does not change which elements are written
-    if isinstance(key, tuple):
-        return tuple(part for part in key if part is not None)
-    return Ellipsis if key is None else key
+def _has_none(key: Any) -> bool:
+    return key is None or (isinstance(key, tuple) and any(part is None for part in key))
+
+
+def _new_axes(key: Any, ndim: int) -> tuple[int, ...]:
+    """Positions, in ``x[key]``, of the axes that the ``None`` entries of a basic index add."""
+    parts = key if isinstance(key, tuple) else (key,)
+    consumed = sum(1 for part in parts if part is not None and part is not Ellipsis)
+    position, axes = 0, []
+    for part in parts:
+        if part is None:
+            axes.append(position)
+            position += 1
+        elif part is Ellipsis:
+            position += ndim - consumed
+        elif isinstance(part, slice):
+            position += 1
+    return tuple(axes)
 
 
 def _core_dims(side: str) -> list[tuple[str, ...]]:

@@ -13,6 +13,7 @@ raises the same error as on a GPU, and ``t.cpu()`` moves the data back.
 
 from __future__ import annotations
 
+import operator
 from typing import Any
 
 from .._devices import Device
@@ -56,6 +57,28 @@ class StrictBackend(Backend):
         # without it): invert here, whatever the library does with the flag.
         found = self.xp.isin(x1, x2)
         return self.xp.logical_not(found) if invert else found
+
+    def setitem(self, raw: Any, key: Any, value: Any) -> Any:
+        key = self._integers_for_0d_arrays(key)
+        try:
+            raw[key] = value
+        except IndexError as exc:
+            if any(isinstance(part, self.array_types) and self.xp.isdtype(part.dtype, "integral")
+                   for part in (key if isinstance(key, tuple) else (key,))):
+                raise IndexError(
+                    "writes through integer-array keys are implementation-defined in the array API standard "
+                    "(2025.12), so the strict backend, which rejects non-portable code, does not allow them; "
+                    "write through a boolean mask or slices, or use another backend") from exc
+            raise
+        return raw
+
+    def _integers_for_0d_arrays(self, key: Any) -> Any:
+        """A 0-d integer array in a key stands for its integer (the standard's ``__index__``)."""
+        if isinstance(key, tuple):
+            return tuple(self._integers_for_0d_arrays(part) for part in key)
+        if isinstance(key, self.array_types) and key.ndim == 0 and self.xp.isdtype(key.dtype, "integral"):
+            return operator.index(key)
+        return key
 
     # -- devices -------------------------------------------------------------
 
