@@ -61,8 +61,16 @@ def _transfer(t: Tensor, target: _registry.Backend, device: Device, copy: bool |
                 raise ValueError(
                     f"cannot move this {t.dtype} Tensor from {source.name} to {target.name} without a copy; "
                     "pass copy=None (the default) to allow one") from None
-    host = new_tensor(raw, source).numpy(force=True)
+    host = _host_copy(source, raw)
     return target.asarray(host, device=device, copy=True)
+
+
+def _host_copy(backend: _registry.Backend, raw: Any) -> Any:
+    """``raw`` as NumPy data: through the backend's own host device, or, for a
+    backend without one (CuPy, whose ``cpu()`` is this very move), its own copy."""
+    if any(device.is_host for device in backend.devices()):
+        return new_tensor(raw, backend).numpy(force=True)
+    return backend.to_numpy(backend.detach(raw))
 
 
 def _copied(t: Tensor) -> Tensor:
