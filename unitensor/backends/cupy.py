@@ -21,6 +21,8 @@ from ._base import Backend, BackendError
 
 __all__ = ["CupyBackend"]
 
+_DLPACK_CPU = 1  # kDLCPU in DLPack's DLDeviceType
+
 class CupyBackend(Backend):
     """CuPy through ``array_api_compat.cupy``; devices ``cuda:0`` ... ``cuda:N-1``."""
 
@@ -85,16 +87,15 @@ class CupyBackend(Backend):
         return result
 
     def from_dlpack(self, obj: Any, device: Device | None = None, copy: bool | None = None) -> Any:
-        try:
-            raw = self._cupy.from_dlpack(obj)
-        except (BufferError, RuntimeError, TypeError, ValueError, AttributeError):
+        if _on_host(obj):
             # host memory (NumPy, JAX on CPU ...) cannot be shared with a GPU: the copy is the move
             if copy is False:
                 raise BufferError("host data cannot reach a CUDA device without a copy; "
-                                  "pass copy=None to allow one") from None
+                                  "pass copy=None to allow one")
             from .numpy import from_dlpack_or_copy
 
             return self.asarray(from_dlpack_or_copy(obj), device=device, copy=True)
+        raw = self._cupy.from_dlpack(obj)
         if copy:
             with raw.device:
                 raw = raw.copy()
@@ -106,6 +107,12 @@ class CupyBackend(Backend):
         # an explicit device-to-host copy; Tensor.numpy() refuses GPU data before
         # getting here unless force=True, as the design asks
         return raw.get()
+
+
+def _on_host(obj: Any) -> bool:
+    """Whether a DLPack producer's memory is host memory (kDLCPU, or no ``__dlpack_device__``)."""
+    device = getattr(obj, "__dlpack_device__", None)
+    return device is None or int(device()[0]) == _DLPACK_CPU
 
 
 def _device_count(cupy: Any) -> int:
