@@ -2,7 +2,7 @@
 
 One table drives both tests: each row is a function of Tensors and the
 inputs to call it with. The function's output is reduced to a scalar with
-fixed, uneven weights (so every output element gets its own cotangent), and
+``sum(sin(1.3 * out + 0.2))`` (so every output element gets its own cotangent), and
 its gradient with respect to every input is compared against central
 differences in float64 on NumPy, then against NumPy's gradient on each
 backend, with the native engine and with the tape.
@@ -56,7 +56,7 @@ def sym(a: ut.Tensor) -> ut.Tensor:
 def set_items(x: ut.Tensor, v: ut.Tensor) -> ut.Tensor:
     y = x * 1.0
     y[1:, 0] = v[:2]
-    y[0] = v
+    y[0, ...] = v
     y[..., 2] *= 3.0
     return y
 
@@ -67,7 +67,7 @@ def mask_index(x: ut.Tensor) -> ut.Tensor:
 
 def int_index(x: ut.Tensor) -> ut.Tensor:
     i = ut.asarray([2, 0, 2, -1], backend=x.backend, device=x.device)
-    return x[i, 1:]
+    return x[i, 1]
 
 
 def int_pair_index(x: ut.Tensor) -> ut.Tensor:
@@ -140,7 +140,7 @@ ROWS = [
     row("tensordot_axes", lambda a, b: ut.tensordot(a, b, axes=([2, 0], [0, 1])), Arg((2, 3, 4)),
         Arg((4, 2, 5))),
     row("vecdot", ut.vecdot, Arg((3, 4)), Arg((4,))),
-    row("vecdot_axis", lambda a, b: ut.vecdot(a, b, axis=0), Arg((3, 4)), Arg((3, 1))),
+    row("vecdot_axis", lambda a, b: ut.vecdot(a, b, axis=-2), Arg((3, 4)), Arg((3, 1))),
     row("reshape", lambda x: ut.reshape(x, (2, -1)) * ut.arange(6, dtype=x.dtype, backend=x.backend),
         Arg((3, 4))),
     row("permute_dims", lambda x: ut.permute_dims(x, (2, 0, 1)), Arg((2, 3, 4))),
@@ -167,8 +167,8 @@ ROWS = [
         Arg((3, 4))),
     row("tril", lambda x: ut.tril(x, k=-1), Arg((4, 4))),
     row("triu", lambda x: ut.triu(x, k=1), Arg((3, 4))),
-    row("getitem_basic", lambda x: x[1:, ::-2] * x[0, None, ...][..., :2, None], Arg((3, 4))),
-    row("getitem_int", lambda x: x[-1], Arg((3, 4))),
+    row("getitem_basic", lambda x: x[1:, ::-2] * x[None, 0, 1:3] + x[:, None, -1:], Arg((3, 4))),
+    row("getitem_int", lambda x: x[-1, ...], Arg((3, 4))),
     row("getitem_mask", mask_index, Arg((3, 4))),
     row("getitem_int_arrays", int_index, Arg((3, 4))),
     row("getitem_int_array_pairs", int_pair_index, Arg((3, 4))),
@@ -211,6 +211,13 @@ ROWS = [
 ]
 
 
+#: (backend, row) -> why its gradient is known to fail there; each is a strict xfail
+KNOWN_FAILURES = {
+    ("dask", "getitem_mask"): "a boolean mask gives a Dask array of unknown size, and Dask cannot write "
+                              "values of unknown size back through the mask (the adjoint of the selection)",
+}
+
+
 # -- the harness ---------------------------------------------------------------------
 
 def make_inputs(args: tuple[Arg, ...], backend: str = "numpy", dtype: Any = ut.float64) -> list[ut.Tensor]:
@@ -219,12 +226,9 @@ def make_inputs(args: tuple[Arg, ...], backend: str = "numpy", dtype: Any = ut.f
 
 
 def loss_of(function: Callable[..., Any]) -> Callable[..., ut.Tensor]:
-    """``function``'s output reduced to a scalar with fixed, uneven weights."""
+    """``function``'s output reduced to a scalar so that each output element gets its own cotangent."""
     def loss(*xs: ut.Tensor) -> ut.Tensor:
-        out = function(*xs)
-        size = out.size
-        weights = ut.cos(ut.arange(size, dtype=out.dtype, backend=out.backend) * 0.7 + 0.3)
-        return ut.sum(ut.reshape(out, (-1,)) * weights)
+        return ut.sum(ut.sin(1.3 * function(*xs) + 0.2))
 
     return loss
 
@@ -262,7 +266,10 @@ def test_rule_matches_finite_differences(function: Callable[..., Any], args: tup
 @pytest.mark.parametrize("engine", [None, "tape"])
 @pytest.mark.parametrize("function, args", ROWS)
 def test_gradients_agree_across_backends(backend: str, engine: str | None, function: Callable[..., Any],
-                                         args: tuple[Arg, ...]) -> None:
+                                         args: tuple[Arg, ...], request: pytest.FixtureRequest) -> None:
+    name = request.node.callspec.id.split("-")[1]
+    if (backend, name) in KNOWN_FAILURES:
+        request.applymarker(pytest.mark.xfail(reason=KNOWN_FAILURES[backend, name], strict=True))
     chosen = ut.backends.get(backend)
     dtype = ut.float64 if ut.float64 in chosen.dtypes() else ut.float32
     xs = make_inputs(args, backend, dtype)

@@ -244,8 +244,15 @@ def _check_leaves(leaves: list[Any], picked: tuple[int, ...], trees: list[Any], 
                         f"({', '.join(sorted({x.backend.name for x in leaves}))}); move them to one first")
 
 
+def _native_engine(backend: Any) -> str | None:
+    """The backend's native engine: ``native_autodiff``, or its name if it implements ``native_vjp``."""
+    if backend.native_autodiff:
+        return backend.native_autodiff
+    return backend.name if callable(getattr(backend, "native_vjp", None)) else None
+
+
 def _engine(engine: str | None, leaves: list[Tensor]) -> str:
-    native = leaves[0].backend.native_autodiff
+    native = _native_engine(leaves[0].backend)
     if engine is None:
         if _open_traces or any(type(x) is Traced for x in leaves):
             return "tape"
@@ -329,12 +336,17 @@ def _native_vjp(f: Callable[..., Any], rebuild: Callable[..., Any], kwargs: dict
                                 f"not {type(y).__name__}")
         return tuple(y.raw for y in out_leaves), tuple(a.raw for a in aux_leaves if isinstance(a, Tensor))
 
+    outer = bool(_open_native or _open_traces)
     _open_native += 1
     try:
         raw_out, raw_aux, raw_vjp = backend.native_vjp(fun, tuple(x.raw for x in leaves))
     finally:
         _open_native -= 1
-    wrap = functools.partial(new_tensor, backend=backend)
+
+    def wrap(raw: Any) -> Tensor:
+        # values handed back leave the graph, unless an outer gradient needs them in it
+        return new_tensor(raw if outer else backend.detach(raw), backend)
+
     out_value = unflatten(layout["out"], [wrap(r) for r in raw_out])
     if has_aux:
         arrays, static = iter(raw_aux), iter(layout["aux_static"])
@@ -347,6 +359,6 @@ def _native_vjp(f: Callable[..., Any], rebuild: Callable[..., Any], kwargs: dict
             raise ValueError("vjp_fn() needs a cotangent in the structure of f's output")
         nested = bool(_open_native or _open_traces)
         raws = raw_vjp(tuple(c.raw for c in cotangents), create_graph=nested, retain_graph=nested or not _final)
-        return split([wrap(r) for r in raws])
+        return split([new_tensor(r, backend) for r in raws])
 
     return out_value, vjp_fn

@@ -50,10 +50,10 @@ def _axes(axis: Any, ndim: int) -> tuple[int, ...]:
 def _expand_reduced(g: Tensor, x: Tensor, axis: Any, keepdims: bool) -> Tensor:
     """The cotangent of a reduction over ``axis`` put back in ``x``'s shape."""
     if not keepdims and x.ndim:
-        shape = list(x.shape)
         for a in _axes(axis, x.ndim):
-            shape[a] = 1
-        g = ut.reshape(g, tuple(shape))
+            g = ut.expand_dims(g, axis=a)
+    if None in x.shape:  # a lazy (Dask) array of unknown size
+        return g * ut.ones_like(x)
     return ut.broadcast_to(g, x.shape)
 
 
@@ -186,8 +186,7 @@ def _cumulative_axis(x: Tensor, axis: int | None) -> int:
 def _drop_initial(g: Tensor, axis: int, include_initial: bool) -> Tensor:
     if not include_initial:
         return g
-    key = (slice(None),) * axis + (slice(1, None),)
-    return g[key]
+    return g[(slice(None),) * axis + (slice(1, None), ...)]
 
 
 def _cumulative_sum(g: Tensor, ans: Tensor, x: Tensor, axis: int | None = None, dtype: Any = None,
@@ -311,14 +310,14 @@ def _concat(g: Tensor, ans: Tensor, arrays: Any, axis: int | None = 0) -> list[T
             pieces.append(ut.reshape(g[start:start + size], x.shape))
         else:
             size = x.shape[axis]
-            pieces.append(g[(slice(None),) * (axis % g.ndim) + (slice(start, start + size),)])
+            pieces.append(g[(slice(None),) * (axis % g.ndim) + (slice(start, start + size), ...)])
         start += size
     return pieces
 
 
 def _stack(g: Tensor, ans: Tensor, arrays: Any, axis: int = 0) -> list[Tensor]:
     axis %= g.ndim
-    return [g[(slice(None),) * axis + (i,)] for i in range(len(arrays))]
+    return [g[(slice(None),) * axis + (i, ...)] for i in range(len(arrays))]
 
 
 def _tile(g: Tensor, ans: Tensor, x: Tensor, repetitions: Any) -> Tensor:
@@ -392,10 +391,23 @@ def _has_array_index(key: Any) -> bool:
     return any(isinstance(k, Tensor) and k.dtype.kind != "bool" for k in keys)
 
 
+def _write_key(key: Any, ndim: int) -> Any:
+    """``key`` without ``None`` entries, and spanning every axis: the form every backend writes with."""
+    kept = tuple(k for k in (key if isinstance(key, tuple) else (key,)) if k is not None)
+    covered = sum(k.ndim if isinstance(k, Tensor) else 1 for k in kept if k is not Ellipsis)
+    if covered < ndim and not any(k is Ellipsis for k in kept):
+        kept += (...,)
+    return kept[0] if len(kept) == 1 and isinstance(kept[0], Tensor) else kept
+
+
 def _getitem_rule(g: Tensor, ans: Tensor, x: Tensor, key: Any) -> Tensor:
     if not _has_array_index(key):
         # basic indices and masks select each element at most once: write g back
-        return functional_setitem(_zeros(x), key, g)
+        zeros = _zeros(x)
+        write = _write_key(key, x.ndim)
+        if write is not key and isinstance(key, tuple) and any(k is None for k in key):
+            g = ut.reshape(g, zeros[write].shape)
+        return functional_setitem(zeros, write, g)
     # integer arrays may repeat an element: sum through the flat position of each one
     positions = ut.reshape(ut.arange(x.size, backend=x.backend, device=x.device), x.shape)[key]
     flat = _segment_sum(ut.reshape(g, (-1,)), ut.reshape(positions, (-1,)), x.size, 0)

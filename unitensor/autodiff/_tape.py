@@ -176,12 +176,12 @@ def record(func: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, An
     if func in CONSTANT:
         return ans
     rule = RULES.get(func)
-    if type(ans) is tuple or isinstance(ans, tuple):
-        if rule is None and not any(_differentiable(a) for a in ans):
+    if isinstance(ans, (tuple, list)):
+        if not any(_differentiable(a) for a in ans):
             return ans
         node = _new_node(func, rule, parents, uargs, ukwargs, ans, trace)
-        return type(ans)(*[_box_output(node, i, a) for i, a in enumerate(ans)]) if hasattr(ans, "_fields") \
-            else tuple(_box_output(node, i, a) for i, a in enumerate(ans))
+        boxed = [_box_output(node, i, a) for i, a in enumerate(ans)]
+        return type(ans)(*boxed) if hasattr(ans, "_fields") else type(ans)(boxed)
     if not _differentiable(ans):
         return ans
     return box(ans, _new_node(func, rule, parents, uargs, ukwargs, ans, trace))
