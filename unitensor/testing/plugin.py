@@ -58,7 +58,7 @@ def ut_backend(request: pytest.FixtureRequest) -> str:
                     "do not override it with a fixture of your own")
     try:
         ut.backends.get(name)
-    except (ImportError, ut.backends.BackendError) as exc:
+    except (LookupError, ImportError, ut.backends.BackendError) as exc:
         if explicit:
             pytest.fail(f"backend {name!r} was asked for with --ut-backend but cannot load: {exc}",
                         pytrace=False)
