@@ -161,7 +161,7 @@ def jacobian(f: Callable[..., Any], argnums: int | Sequence[int] = 0, engine: st
             raise TypeError(f"jacobian() needs f to return a Tensor, got {type(out).__name__}")
         size = out.size
         basis = ut.eye(size, dtype=out.dtype, backend=out.backend, device=out.device)
-        rows = [vjp_fn(ut.reshape(basis[i], out.shape)) for i in range(size)]
+        rows = [vjp_fn(ut.reshape(basis[i, ...], out.shape)) for i in range(size)]
         picked = (argnums,) if isinstance(argnums, int) else tuple(argnums)
         result = []
         for k, position in enumerate(picked):
