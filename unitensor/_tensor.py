@@ -247,15 +247,22 @@ class Tensor:
     # -- indexing ------------------------------------------------------------
 
     def __getitem__(self, key: Any) -> Tensor:
-        if type(self) is Tensor and type(key) in _PLAIN_KEYS:
-            try:
-                raw = self._raw[key]
-            except Exception:  # keys the framework rejects (torch's negative steps) take the slow path
-                return _ns()._getitem(self, key)
-            out = _object_new(Tensor)
-            out._raw = raw
-            out._backend = self._backend
-            return out
+        if type(self) is Tensor:
+            kind = type(key)
+            backend = self._backend
+            plain = kind in _PLAIN_KEYS or (kind is tuple and _plain_tuple(key))
+            # a mask or index array of this backend needs no device check on a one-device
+            # backend (torch would index CUDA data with a CPU mask; the slow path refuses)
+            if plain or (kind is Tensor and key._backend is backend and (
+                    _ONE_DEVICE.get(backend) or _one_device(backend))):
+                try:
+                    raw = self._raw[key] if plain else backend.getitem(self._raw, key._raw)
+                except Exception:  # keys the framework rejects (torch's negative steps) take the slow path
+                    return _ns()._getitem(self, key)
+                out = _object_new(Tensor)
+                out._raw = raw
+                out._backend = backend
+                return out
         return _ns()._getitem(self, key)
 
     def __setitem__(self, key: Any, value: Any) -> None:
@@ -279,6 +286,23 @@ class Tensor:
 
 
 _PLAIN_KEYS = frozenset({int, slice, type(None), type(Ellipsis)})
+
+
+#: backend -> whether it has a single device here (devices do not come and go in a process)
+_ONE_DEVICE: dict[_registry.Backend, bool] = {}
+
+
+def _one_device(backend: _registry.Backend) -> bool:
+    one = _ONE_DEVICE[backend] = bool(backend.fast_binary) and len(backend.devices()) < 2
+    return one
+
+
+def _plain_tuple(key: tuple[Any, ...]) -> bool:
+    """Whether every part of a tuple index is an int, slice, None or Ellipsis (``t[1:, None]``)."""
+    for part in key:
+        if type(part) not in _PLAIN_KEYS:
+            return False
+    return True
 
 
 def new_tensor(raw: Any, backend: _registry.Backend) -> Tensor:
