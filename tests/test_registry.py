@@ -6,7 +6,6 @@ import json
 import subprocess
 import sys
 import textwrap
-import threading
 from pathlib import Path
 
 import numpy as np
@@ -301,91 +300,3 @@ def test_backend_of_finds_owner_and_ignores_other_objects(backend):
     assert ut.backends.backend_of(t.raw) is t.backend
     assert ut.backends.backend_of([1.0]) is None
     assert ut.backends.backend_of("text") is None
-
-
-# -- the default backend -----------------------------------------------------------
-
-def test_default_backend_is_numpy():
-    assert ut.get_backend().name == "numpy"
-    assert ut.asarray([1.0]).backend.name == "numpy"
-
-
-def test_set_backend_changes_the_default(backend):
-    try:
-        ut.set_backend(backend)
-        assert ut.get_backend().name == backend
-        assert ut.zeros(2).backend.name == backend
-    finally:
-        ut.set_backend("numpy")
-
-
-def test_set_backend_accepts_a_backend_object(toy):
-    try:
-        ut.set_backend(ut.backends.get(toy))
-        assert ut.get_backend().name == toy
-    finally:
-        ut.set_backend("numpy")
-
-
-def test_set_backend_unknown_raises_and_changes_nothing():
-    with pytest.raises(UnknownBackendError):
-        ut.set_backend("no_such_backend")
-    assert ut.get_backend().name == "numpy"
-
-
-def test_use_backend_is_scoped_and_restored_after_errors(backend, toy):
-    with ut.use_backend(toy) as chosen:
-        assert chosen.name == toy
-        with ut.use_backend(backend):
-            assert ut.ones(1).backend.name == backend
-        assert ut.get_backend().name == toy
-    assert ut.get_backend().name == "numpy"
-    with pytest.raises(ZeroDivisionError):
-        with ut.use_backend(toy):
-            1 / 0  # noqa: B018
-    assert ut.get_backend().name == "numpy"
-    with pytest.raises(UnknownBackendError):
-        with ut.use_backend("no_such_backend"):
-            pass
-    assert ut.get_backend().name == "numpy"
-
-
-def test_use_backend_is_local_to_each_thread(backend, toy):
-    """Two threads, each inside its own ``use_backend``, overlapping in time, each see their own."""
-    barrier = threading.Barrier(2, timeout=30)
-    seen: dict[str, list[str]] = {}
-
-    def work(name: str) -> None:
-        with ut.use_backend(name):
-            barrier.wait()  # both threads are inside their with-blocks now
-            seen[name] = [ut.get_backend().name, ut.asarray([1.0]).backend.name]
-            barrier.wait()
-        seen[name].append(ut.get_backend().name)
-
-    threads = [threading.Thread(target=work, args=(name,)) for name in (backend, toy)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert seen[backend] == [backend, backend, "numpy"]
-    assert seen[toy] == [toy, toy, "numpy"]
-    assert ut.get_backend().name == "numpy"
-
-
-def test_use_backend_in_one_thread_leaves_the_main_thread_alone(toy):
-    inside = threading.Event()
-    release = threading.Event()
-
-    def work() -> None:
-        with ut.use_backend(toy):
-            inside.set()
-            release.wait(30)
-
-    thread = threading.Thread(target=work)
-    thread.start()
-    try:
-        assert inside.wait(30)
-        assert ut.get_backend().name == "numpy"
-    finally:
-        release.set()
-        thread.join()
