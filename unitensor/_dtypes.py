@@ -181,10 +181,18 @@ def _promote_scalar(dtype: DType, scalar: object) -> DType:
     """Apply a Python scalar to an array dtype (weak scalar semantics)."""
     kind = dtype.kind
     if isinstance(scalar, _builtin_bool):
+        if kind != "bool":
+            raise TypeError(f"combining a {dtype} array with a Python bool is not defined by the standard; "
+                            f"use an int or convert with ut.astype")
         return dtype
     if isinstance(scalar, int):
         if kind == "bool":
             raise TypeError("combining a bool array with a Python int is not defined by the standard")
+        if kind in ("signed integer", "unsigned integer"):
+            limits = iinfo(dtype)
+            if not limits.min <= scalar <= limits.max:
+                raise OverflowError(f"the Python int {scalar} is out of bounds for {dtype} "
+                                    f"[{limits.min}, {limits.max}]; use a wider dtype")
         return dtype
     if isinstance(scalar, float):
         if kind in ("real floating", "complex floating"):
