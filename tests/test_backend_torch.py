@@ -431,3 +431,59 @@ def test_integer_division_by_zero_gives_numpy_result(op):
 def test_shapes_that_do_not_broadcast_raise_value_error():
     with pytest.raises(ValueError, match="broadcast"):
         ut.add(t(np.ones((2, 3))), t(np.ones(2)))
+
+
+#: calls where torch lacks a kernel or reduces differently, each compared with the NumPy backend
+EDGE_CALLS = {
+    "unique_values complex": lambda b: ut.unique_values(ut.asarray(np.array([2j, 1 + 0j, 2j, -1j]), backend=b)),
+    "unique_counts complex": lambda b: ut.unique_counts(ut.asarray(np.array([2j, 1 + 0j, 2j]), backend=b)),
+    "unique_inverse complex": lambda b: ut.unique_inverse(ut.asarray(np.array([[2j, 1 + 0j], [2j, 0j]]), backend=b)),
+    "unique_all complex": lambda b: ut.unique_all(ut.asarray(np.array([2j, 1 + 0j, 2j]), backend=b)),
+    "isin complex": lambda b: ut.isin(ut.asarray(np.array([1j, 2 + 0j]), backend=b),
+                                      ut.asarray(np.array([2 + 0j, 3j]), backend=b)),
+    "isin bool": lambda b: ut.isin(ut.asarray(np.array([True, False]), backend=b),
+                                   ut.asarray(np.array([True]), backend=b)),
+    "searchsorted complex": lambda b: ut.searchsorted(ut.asarray(np.array([1j, 1 + 0j, 1 + 1j]), backend=b),
+                                                      ut.asarray(np.array([1 + 0.5j, 0j]), backend=b), side="right"),
+    "searchsorted bool": lambda b: ut.searchsorted(ut.asarray(np.array([False, True]), backend=b),
+                                                   ut.asarray(np.array([True]), backend=b)),
+    "var over no axis": lambda b: ut.var(ut.asarray(np.arange(3.0), backend=b), axis=(), correction=1),
+    "std over no axis": lambda b: ut.std(ut.asarray(np.arange(3.0), backend=b), axis=()),
+    "vector_norm over no axis": lambda b: ut.linalg.vector_norm(ut.asarray(np.array([-2.0, 0.0]), backend=b),
+                                                                axis=(), ord=0),
+    "max norm of nothing": lambda b: ut.linalg.vector_norm(ut.asarray(np.zeros((0, 2)), backend=b),
+                                                           ord=float("inf")),
+    "fftshift over no axis": lambda b: ut.fft.fftshift(ut.asarray(np.arange(4.0), backend=b), axes=()),
+    "linspace bool": lambda b: ut.linspace(0, 1, 3, dtype=ut.bool, backend=b),
+    "matrix_rank bool": lambda b: ut.linalg.matrix_rank(ut.asarray(np.eye(3, dtype=bool), backend=b)),
+    "trace uint8": lambda b: ut.linalg.trace(ut.asarray(np.eye(3, dtype=np.uint8) * 200, backend=b)),
+}
+
+
+@pytest.mark.parametrize("call", EDGE_CALLS.values(), ids=EDGE_CALLS.keys())
+def test_calls_torch_has_no_kernel_for_match_numpy(call):
+    got, expected = call("torch"), call("numpy")
+    got, expected = (got, expected) if isinstance(expected, tuple) else ((got,), (expected,))
+    assert getattr(got, "_fields", None) == getattr(expected, "_fields", None)
+    for g, e in zip(got, expected):
+        assert g.dtype == e.dtype
+        np.testing.assert_array_equal(g.numpy(), e.numpy())
+
+
+@pytest.mark.parametrize(("call", "error"), [
+    (lambda: ut.reshape(t(np.arange(6.0)), (4,)), ValueError),
+    (lambda: ut.concat([t(np.ones((2, 3))), t(np.ones((2, 4)))]), ValueError),
+    (lambda: ut.matmul(t(np.ones((2, 3))), t(np.ones((2, 3)))), ValueError),
+    (lambda: ut.linalg.inv(t(np.ones((2, 3)))), ValueError),
+    (lambda: ut.linalg.cholesky(t(-np.eye(2))), ValueError),  # torch.linalg.LinAlgError
+], ids=["reshape", "concat", "matmul", "inv not square", "cholesky not positive"])
+def test_invalid_input_raises_what_numpy_raises(call, error):
+    with pytest.raises(error):
+        call()
+
+
+def test_storage_only_dtype_arithmetic_names_the_fix():
+    x = ut.asarray(np.array([1, 2], np.uint16), backend="torch")
+    with pytest.raises(TypeError, match=r"ut\.astype\(x, ut\.int64\)"):
+        x + x
+    np.testing.assert_array_equal((ut.astype(x, ut.int64) + 1).numpy(), [2, 3])

@@ -22,11 +22,19 @@ where torch (with the compat layer) still departs from the 2025.12 standard:
   them, so data of these dtypes moves losslessly, but does not advertise them
   in :meth:`TorchBackend.dtypes` (as ``array_api_compat`` does not); cast to
   int32/int64 to compute.
+* **Unsigned sums and products** (``sum``, ``prod``, ``cumulative_*``) give
+  uint64 as the standard asks; torch would give int64.
 * **Negative slice steps** (``x[::-1]``), which torch rejects
   (pytorch/pytorch#59786): done with ``torch.flip`` (a copy, as torch has no
   negative strides).
 * **Index arrays** of a dtype torch reads as a mask (uint8) or refuses
   (int8, int16, uint16 ...) are cast to int64.
+* ``unique_all``, which ``array_api_compat`` leaves unimplemented, and the
+  ``linalg`` functions returning torch's structseqs instead of named tuples.
+* **Errors.** Shapes that do not broadcast raise ``ValueError`` (torch:
+  ``RuntimeError``). Integer ``//`` and ``%`` by zero, implementation-defined
+  in the standard, give 0 as in NumPy (torch raises on the CPU and returns
+  garbage on CUDA).
 * **DLPack import.** ``torch.from_dlpack`` aborts the whole process on a
   negative-stride source and ignores the read-only flag; host data is
   therefore imported through NumPy, copied when it is read-only, has negative
@@ -35,9 +43,10 @@ where torch (with the compat layer) still departs from the 2025.12 standard:
   resolved first: DLPack refuses the first and silently drops the second.
 
 Devices: ``cpu``, ``cuda:N`` for every visible GPU, and ``meta`` (torch's
-data-less device, which lets device-mismatch logic be tested on a CPU). A
-Tensor on ``meta`` holds no values: it cannot be exported or converted to
-another backend.
+data-less device, which lets device-mismatch logic be tested on a CPU; torch's
+meta kernels accept a few mixes with CPU tensors, ``matmul`` among them, that
+real devices refuse). A Tensor on ``meta`` holds no values: it cannot be
+exported or converted to another backend.
 """
 
 from __future__ import annotations
@@ -64,6 +73,12 @@ class TorchBackend(Backend):
     install_hint = "pip install torch  (or: pip install 'unitensor[torch]')"
     type_modules = ("torch",)
     standard_promotion = False
+    # Operators stay on the fast path: torch raises for Tensors on two devices
+    # and the facade then reports both devices. The one mix torch allows, a 0-d
+    # CPU tensor with a CUDA tensor (treated as a scalar, the result on the
+    # GPU), is left to torch: checking devices on every operation would cost
+    # more than the operation itself.
+    fast_binary = True
 
     # Room for native gradients: the autodiff work adds ``native_vjp`` here.
 
@@ -80,11 +95,6 @@ class TorchBackend(Backend):
         self.version = torch.__version__
         self._map_dtypes({dtype: getattr(torch, dtype.name) for dtype in ALL_DTYPES})
         self._index_dtypes = (torch.int64, torch.int32, torch.bool)
-        # Operators stay on the fast path (``fast_binary``): torch raises for
-        # Tensors on two devices and the facade then reports both devices. The
-        # one mix torch allows, a 0-d CPU tensor with a CUDA tensor (treated as
-        # a scalar, the result on the GPU), is left to torch: checking devices
-        # on every operation would cost more than the operation itself.
 
     # -- dtypes ----------------------------------------------------------------
 
@@ -97,20 +107,67 @@ class TorchBackend(Backend):
     # -- functions that still depart from the standard ----------------------------
 
     def overrides(self) -> dict[str, Callable[..., Any]]:
-        xp = self.xp
-        table: dict[str, Callable[..., Any]] = {
-            name: self._accumulating(getattr(xp, name))
-            for name in ("sum", "prod", "cumulative_sum", "cumulative_prod")
-        }
-        from .._namespace import BINARY
+        from .._namespace import BINARY  # the standard's two-array elementwise functions
 
+        torch, xp = self._torch, self.xp
+        table: dict[str, Callable[..., Any]] = {
+            name: self._accumulating(lookup(xp, name))
+            for name in ("sum", "prod", "cumulative_sum", "cumulative_prod", "linalg.trace")
+        }
         table.update({name: self._checked_binary(getattr(xp, name)) for name in BINARY})
-        table["unique_all"] = self._unique_all
+        table.update(unique_all=self._unique_all, unique_counts=self._unique_counts,
+                     unique_inverse=self._unique_inverse, unique_values=self._unique_values)
         # torch.linalg returns torch.return_types structseqs, not the standard's named tuples
         for name, result in (("eigh", EighResult), ("qr", QRResult), ("slogdet", SlogdetResult),
                              ("svd", SVDResult)):
             table[f"linalg.{name}"] = _named(result, getattr(xp.linalg, name))
-        return table
+        # reducing over no axis (axis=()): torch reduces over all of them, or fails
+        table["var"] = _no_axes(xp.var, "axis", self._variance_of_one)
+        table["std"] = _no_axes(xp.std, "axis", lambda x, **kw: torch.sqrt(self._variance_of_one(x, **kw)))
+        table["linalg.vector_norm"] = _no_axes(_empty_max_norm(xp.linalg.vector_norm), "axis", _norm_of_one)
+        for name in ("fft.fftshift", "fft.ifftshift"):
+            table[name] = _no_axes(lookup(xp, name), "axes", lambda x, **kw: x.clone())
+        # kernels torch lacks for bool and complex, which the other backends accept
+        table["isin"] = self._bool_as_uint8(self._isin)
+        table["searchsorted"] = self._bool_as_uint8(self._searchsorted)
+        table["linspace"] = self._linspace
+        table["linalg.matrix_rank"] = self._floating_input(xp.linalg.matrix_rank)
+        return {name: self._standard_errors(function, name) for name, function in table.items()}
+
+    def function(self, name: str) -> Callable[..., Any]:
+        cached = self._functions.get(name)
+        if cached is not None:
+            return cached
+        function = super().function(name)
+        if not getattr(function, "_ut_standard_errors", False):  # the namespace's own: wrap it once
+            function = self._functions[name] = self._standard_errors(function, name)
+        return function
+
+    def _standard_errors(self, function: Callable[..., Any], name: str) -> Callable[..., Any]:
+        """``function`` raising the exceptions NumPy and the standard's other libraries raise.
+
+        torch raises ``RuntimeError`` for invalid input (shapes that do not
+        fit, a singular matrix) where NumPy raises ``ValueError``, and
+        ``NotImplementedError`` for a dtype it has no kernel for, where NumPy
+        raises ``TypeError``. Other errors (out of memory, CUDA faults) pass
+        through unchanged. Costs nothing unless torch raises.
+        """
+        torch = self._torch
+        invalid_input = (torch.linalg.LinAlgError,)
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return function(*args, **kwargs)
+            except NotImplementedError as error:
+                raise TypeError(f"{name}(): {error}{_dtype_hint(str(error))}") from error
+            except RuntimeError as error:
+                if type(error) is not RuntimeError and not isinstance(error, invalid_input):
+                    raise
+                raise ValueError(f"{name}(): {error}") from error
+
+        call.__name__ = getattr(function, "__name__", name)
+        call._ut_standard_errors = True  # type: ignore[attr-defined]
+        return call
 
     def _accumulating(self, reduce: Callable[..., Any]) -> Callable[..., Any]:
         """``reduce`` with the standard's uint64 result for unsigned input.
@@ -164,16 +221,90 @@ class TorchBackend(Backend):
         checked.__name__ = function.__name__
         return checked
 
-    def _unique_all(self, x: Any, /) -> UniqueAllResult:
-        # array_api_compat leaves unique_all unimplemented for torch (pytorch/pytorch#36748):
-        # torch.unique has no first-occurrence indices, so they come from a scatter-min
+    def _unique(self, x: Any) -> tuple[Any, Any, Any]:
+        """Sorted unique values, the flat inverse indices and the counts, complex included.
+
+        torch.unique has no complex kernel: complex values are unique rows of
+        their (real, imag) pairs, which sort like NumPy sorts complex numbers.
+        """
         torch = self._torch
         flat = x.reshape(-1)
-        values, inverse, counts = torch.unique(flat, sorted=True, return_inverse=True, return_counts=True)
-        positions = torch.arange(flat.numel(), device=x.device)
-        first = torch.full(values.shape, flat.numel(), dtype=torch.int64, device=x.device)
+        if not flat.is_complex():
+            return torch.unique(flat, sorted=True, return_inverse=True, return_counts=True)
+        pairs, inverse, counts = torch.unique(torch.view_as_real(flat.resolve_conj()), dim=0, sorted=True,
+                                              return_inverse=True, return_counts=True)
+        return torch.view_as_complex(pairs.contiguous()), inverse, counts
+
+    def _unique_all(self, x: Any, /) -> UniqueAllResult:
+        # torch.unique has no first-occurrence indices (pytorch/pytorch#36748): a scatter-min finds them
+        torch = self._torch
+        values, inverse, counts = self._unique(x)
+        positions = torch.arange(inverse.numel(), device=x.device)
+        first = torch.full(values.shape[:1], inverse.numel(), dtype=torch.int64, device=x.device)
         first = first.scatter_reduce(0, inverse, positions, reduce="amin")
         return UniqueAllResult(values, first, inverse.reshape(x.shape), counts)
+
+    def _unique_counts(self, x: Any, /) -> UniqueCountsResult:
+        values, _, counts = self._unique(x)
+        return UniqueCountsResult(values, counts)
+
+    def _unique_inverse(self, x: Any, /) -> UniqueInverseResult:
+        values, inverse, _ = self._unique(x)
+        return UniqueInverseResult(values, inverse.reshape(x.shape))
+
+    def _unique_values(self, x: Any, /) -> Any:
+        return self._unique(x)[0]
+
+    def _isin(self, x1: Any, x2: Any, /, **kwargs: Any) -> Any:
+        torch = self._torch
+        if not any(isinstance(x, torch.Tensor) and x.is_complex() for x in (x1, x2)):
+            return self.xp.isin(x1, x2, **kwargs)
+        # no complex kernel: compare every pair (a fallback for a rare case)
+        x1, x2 = torch.as_tensor(x1), torch.as_tensor(x2)
+        found = (x1.reshape(-1, 1) == x2.reshape(1, -1)).any(dim=1).reshape(x1.shape)
+        return ~found if kwargs.get("invert") else found
+
+    def _searchsorted(self, x1: Any, x2: Any, /, **kwargs: Any) -> Any:
+        torch = self._torch
+        if not (isinstance(x1, torch.Tensor) and x1.is_complex()):
+            return self.xp.searchsorted(x1, x2, **kwargs)
+        # no complex kernel: search the ranks of the values in NumPy's (real, imag) order instead
+        x2 = torch.as_tensor(x2, dtype=x1.dtype, device=x1.device)
+        _, inverse, _ = self._unique(torch.cat([x1.reshape(-1), x2.reshape(-1)]))
+        ranks1, ranks2 = inverse[:x1.numel()], inverse[x1.numel():].reshape(x2.shape)
+        return self.xp.searchsorted(ranks1, ranks2, **kwargs)
+
+    def _variance_of_one(self, x: Any, /, *, correction: float = 0.0, keepdims: bool = False) -> Any:
+        """The variance of each element alone: 0, or NaN where ``1 - correction <= 0`` (NumPy's rule)."""
+        return self._torch.abs(x - x) ** 2 / max(1 - correction, 0)
+
+    def _bool_as_uint8(self, function: Callable[..., Any]) -> Callable[..., Any]:
+        torch = self._torch
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            args = tuple(a.to(torch.uint8) if isinstance(a, torch.Tensor) and a.dtype == torch.bool else a
+                         for a in args)
+            return function(*args, **kwargs)
+
+        call.__name__ = function.__name__
+        return call
+
+    def _linspace(self, *args: Any, dtype: Any = None, **kwargs: Any) -> Any:
+        torch = self._torch
+        if dtype == torch.bool:  # no bool kernel: space float64 values, then cast as NumPy does
+            return self.xp.linspace(*args, dtype=torch.float64, **kwargs).to(torch.bool)
+        return self.xp.linspace(*args, dtype=dtype, **kwargs)
+
+    def _floating_input(self, function: Callable[..., Any]) -> Callable[..., Any]:
+        torch = self._torch
+
+        def call(x: Any, /, *args: Any, **kwargs: Any) -> Any:
+            if not (x.is_floating_point() or x.is_complex()):
+                x = x.to(torch.get_default_dtype())
+            return function(x, *args, **kwargs)
+
+        call.__name__ = function.__name__
+        return call
 
     # -- devices ---------------------------------------------------------------
 
@@ -346,11 +477,64 @@ class SVDResult(NamedTuple):
     Vh: Any
 
 
+class UniqueCountsResult(NamedTuple):
+    values: Any
+    counts: Any
+
+
+class UniqueInverseResult(NamedTuple):
+    values: Any
+    inverse_indices: Any
+
+
 class UniqueAllResult(NamedTuple):
     values: Any
     indices: Any
     inverse_indices: Any
     counts: Any
+
+
+def lookup(namespace: Any, dotted: str) -> Any:
+    for part in dotted.split("."):
+        namespace = getattr(namespace, part)
+    return namespace
+
+
+def _no_axes(function: Callable[..., Any], keyword: str,
+             elementwise: Callable[..., Any]) -> Callable[..., Any]:
+    """``function``, except that reducing over an empty tuple of axes applies ``elementwise``."""
+    def call(x: Any, /, *args: Any, **kwargs: Any) -> Any:
+        if kwargs.get(keyword) == ():
+            kwargs.pop(keyword)
+            return elementwise(x, **kwargs)
+        return function(x, *args, **kwargs)
+
+    call.__name__ = function.__name__
+    return call
+
+
+def _norm_of_one(x: Any, /, *, ord: float = 2, keepdims: bool = False) -> Any:  # noqa: A002
+    """The vector norm of each element alone: its magnitude, or whether it is nonzero for ``ord=0``."""
+    magnitude = abs(x)
+    return magnitude if ord != 0 else (x != 0).to(magnitude.dtype)
+
+
+def _empty_max_norm(function: Callable[..., Any]) -> Callable[..., Any]:
+    """``vector_norm`` that gives 0 for the max norm of no elements, as NumPy does (torch raises)."""
+    def call(x: Any, /, *args: Any, **kwargs: Any) -> Any:
+        if kwargs.get("ord") == float("inf") and x.numel() == 0:
+            return function(x, *args, **{**kwargs, "ord": 1})  # 0 too, with the same shape and dtype
+        return function(x, *args, **kwargs)
+
+    call.__name__ = function.__name__
+    return call
+
+
+def _dtype_hint(message: str) -> str:
+    if any(f"'UInt{bits}'" in message for bits in (16, 32, 64)):
+        return ("; torch stores uint16/uint32/uint64 but has few kernels for them "
+                "(pytorch/pytorch#58734): cast with ut.astype(x, ut.int64) first")
+    return ""
 
 
 def _named(result: type, function: Callable[..., Any]) -> Callable[..., Any]:
