@@ -68,7 +68,12 @@ FUNCTIONS = [
     ("linalg.solve", (SPD[0], A[0, 0]), {}, False),
     ("linalg.cross", (A[..., :3], A[..., 1:]), {}, False),
     ("linalg.cross", (A[:, :3], A[:, 1:]), {"axis": 1}, False),
+    ("linalg.matrix_norm", (A,), {"ord": "nuc", "keepdims": True}, False),
+    ("linalg.matrix_norm", (A,), {"ord": -2}, False),
+    ("tensordot", (INTS.astype(np.int8), INTS.T.astype(np.int8) * 50), {"axes": 1}, False),
+    ("linalg.det", (np.zeros((0, 2, 2)),), {}, False),
     ("take_along_axis", (A, np.argsort(A, axis=1)), {"axis": 1}, False),
+    ("take_along_axis", (A[0, 0], np.zeros(0, dtype=np.int64)), {}, False),
     ("take_along_axis", (A[0], INTS), {"axis": 0}, False),
     ("repeat", (A[0, 0], np.array([1, 0, 2, 3])), {}, False),
     ("repeat", (A[0], np.array([2, 0, 1, 1])), {"axis": 0}, False),
@@ -113,6 +118,29 @@ def test_eye(shape, k):
     got = ut.eye(*shape, k=k, dtype=ut.float32, backend="dask")
     assert isinstance(got.raw, da.Array) and got.dtype == ut.float32
     np.testing.assert_array_equal(got.numpy(), np.eye(*shape, k=k, dtype=np.float32))
+
+
+@pytest.mark.parametrize("call", [
+    lambda x: ut.max(x),
+    lambda x: ut.min(x, axis=0),
+    lambda x: ut.argmax(x, axis=0),
+    lambda x: ut.linalg.vector_norm(x, ord=-np.inf),
+], ids=["max", "min", "argmax", "vector_norm-inf"])
+def test_reductions_without_identity_fail_on_empty_input_at_once(call):
+    # NumPy raises here; a lazy array must not wait until it is computed to say so
+    with pytest.raises(ValueError):
+        call(ut.asarray(np.zeros((0, 3))))
+    with pytest.raises(ValueError, match="empty"):
+        call(lazy(np.zeros((0, 3))))
+
+
+def test_writes_selecting_nothing():
+    t = lazy(np.ones((1, 2)))
+    t[1:] = lazy(np.zeros((0, 2)))
+    t[ut.asarray(np.zeros(0, dtype=np.int64), backend="dask")] = 5.0
+    np.testing.assert_array_equal(t.numpy(), np.ones((1, 2)))
+    with pytest.raises(ValueError):
+        t[1:] = lazy(np.zeros((3, 2)))
 
 
 def test_an_expression_stays_lazy_until_exported():

@@ -150,6 +150,8 @@ class DaskBackend(Backend):
         if arrays and _is_integer_array_key(key, da.Array):
             flat, index_shape, rest = self._flat_index(raw, key)
             values = da.broadcast_to(da.asarray(value, dtype=raw.dtype), index_shape + rest)
+            if 0 in values.shape:
+                return _new_handle(da, raw)  # nothing to write (Dask's __setitem__ fails on it)
             target = _new_handle(da, raw.reshape((-1, *rest)))
             target[flat.reshape(-1)] = values.reshape((-1, *rest))
             return target.reshape(raw.shape)
@@ -159,6 +161,10 @@ class DaskBackend(Backend):
                 value = da.squeeze(da.broadcast_to(value, raw[key].shape), axis=_new_axes(key, raw.ndim))
             key = tuple(part for part in key if part is not None) if isinstance(key, tuple) else Ellipsis
         out = _new_handle(da, raw)
+        selected = raw[key].shape
+        if 0 in selected:
+            da.broadcast_to(da.asarray(value), selected)  # a value of the wrong shape is still an error
+            return out  # nothing to write (Dask's __setitem__ fails on it)
         out[key] = value
         return out
 
@@ -207,8 +213,14 @@ class DaskBackend(Backend):
             "linalg.slogdet": lambda x, /: self._named("SlogdetResult", gufunc(npl.slogdet, "(m,m)->(),()", x)),
             "linalg.svdvals": lambda x, /: gufunc(npl.svdvals, "(m,n)->(k)", x, sizes=_min_mn(x)),
             "linalg.svd": self._svd,
+            "linalg.matrix_norm": self._matrix_norm,
+            "tensordot": self._tensordot,
+            "linalg.tensordot": self._tensordot,
             "linalg.qr": self._qr,
         }
+        for name in ("max", "min", "argmax", "argmin"):
+            table[name] = self._without_identity(name)
+        table["linalg.vector_norm"] = self._vector_norm
         for name in _FFT_KINDS:
             table[f"fft.{name}"] = self._fft(name)
         return table
@@ -222,6 +234,13 @@ class DaskBackend(Backend):
         """
         da = self._da
         arrays = tuple(da.asarray(a) for a in arrays)
+        if any(0 in a.shape for a in arrays):
+            # nothing to compute, and Dask's rechunking divides by zero on empty arrays:
+            # NumPy gives the (empty) result or the error
+            result = function(*(self._np.empty(a.shape, a.dtype) for a in arrays), **kwargs)
+            parts = tuple(da.from_array(self._np.asarray(r)) for r in result) if isinstance(result, tuple) \
+                else da.from_array(self._np.asarray(result))
+            return parts
         dtypes = self._output_dtypes(function, signature, arrays, kwargs)
         return da.apply_gufunc(function, signature, *arrays, output_dtypes=dtypes, output_sizes=sizes,
                                allow_rechunk=True, **kwargs)
@@ -257,6 +276,36 @@ class DaskBackend(Backend):
         n_cols = n_rows if n_cols is None else n_cols
         diagonal = da.arange(n_cols)[None, :] - da.arange(n_rows)[:, None] == k
         return diagonal.astype(self._np.float64 if dtype is None else dtype)
+
+    def _tensordot(self, x1: Any, x2: Any, /, *, axes: Any = 2) -> Any:
+        # dask.array.tensordot sums partial products with NumPy's sum, which
+        # widens small integers to int64; the standard keeps the promoted dtype
+        # (the low bits, and so the wrapped int8 result, are the same).
+        out = self.xp.tensordot(x1, x2, axes=axes)
+        dtype = self._np.result_type(x1.dtype, x2.dtype)
+        return out if out.dtype == dtype else out.astype(dtype)
+
+    def _matrix_norm(self, x: Any, /, *, keepdims: bool = False, ord: Any = "fro") -> Any:  # noqa: A002
+        if ord in ("fro", 1, -1, self._np.inf, -self._np.inf):
+            return self.xp.linalg.matrix_norm(x, keepdims=keepdims, ord=ord)
+        # 2, -2 and "nuc" need singular values: Dask has them for 2-D arrays only
+        norms = self._gufunc(lambda a: self._npx.linalg.matrix_norm(a, ord=ord), "(m,n)->()", x)
+        return norms[..., None, None] if keepdims else norms
+
+    def _without_identity(self, name: str) -> Callable[..., Any]:
+        """A reduction with no identity (max, argmin ...): empty input fails now, as in NumPy, not at compute."""
+        reduce = getattr(self.xp, name)
+
+        def function(x: Any, /, *, axis: Any = None, keepdims: bool = False) -> Any:
+            _check_nonempty(name, x, axis)
+            return reduce(x, axis=axis, keepdims=keepdims)
+
+        return function
+
+    def _vector_norm(self, x: Any, /, *, axis: Any = None, keepdims: bool = False, ord: Any = 2) -> Any:  # noqa: A002
+        if ord in (self._np.inf, -self._np.inf):  # a max / min of |x|
+            _check_nonempty("vector_norm", x, axis)
+        return self.xp.linalg.vector_norm(x, axis=axis, keepdims=keepdims, ord=ord)
 
     def _take_along_axis(self, x: Any, indices: Any, /, *, axis: int = -1) -> Any:
         npx, da = self._npx, self._da
@@ -350,6 +399,13 @@ _FFT_KINDS = {
     "ihfft": ("half", "complex"), "irfft": ("double", "real"), "irfftn": ("double", "real"),
     "hfft": ("double", "real"),
 }
+
+
+def _check_nonempty(name: str, x: Any, axis: Any) -> None:
+    axes = range(x.ndim) if axis is None else (axis if isinstance(axis, tuple) else (axis,))
+    if any(x.shape[a] == 0 for a in axes):
+        raise ValueError(f"{name}() of an empty array or axis has no result (the reduction has no identity); "
+                         f"got shape {tuple(x.shape)}")
 
 
 def _dtype_names() -> list[Any]:
