@@ -37,8 +37,10 @@ where torch (with the compat layer) still departs from the 2025.12 standard:
   garbage on CUDA).
 * **DLPack import.** ``torch.from_dlpack`` aborts the whole process on a
   negative-stride source and ignores the read-only flag; host data is
-  therefore imported through NumPy, copied when it is read-only, has negative
-  strides or a non-native byte order.
+  therefore imported through NumPy, zero-copy when torch can share it and
+  copied when it is read-only (a read-only NumPy array, a JAX array: torch
+  tensors are always writable), has negative strides or a non-native byte
+  order. GPU data goes through ``torch.from_dlpack``, zero-copy.
 * **Export.** Tensors with torch's lazy conjugate or negative bit set are
   resolved first: DLPack refuses the first and silently drops the second.
 
