@@ -91,6 +91,10 @@ FUNCTIONS = [
     ("argsort", (A,), {"axis": 0}, False),
     ("cumulative_sum", (A,), {"axis": 1, "include_initial": True}, False),
     ("searchsorted", (np.sort(A.ravel()), A[0, 0]), {}, False),
+    ("searchsorted", (np.sort(A.ravel()), np.array(0.5)), {"side": "right"}, False),
+    ("searchsorted", (np.zeros(0), A[0]), {}, False),
+    ("roll", (np.zeros((0, 3)), 1), {}, False),
+    ("repeat", (np.zeros((0, 3)), 2), {}, False),
     ("unique_values", (np.round(A),), {}, False),
     ("nonzero", (A > 0,), {}, False),
 ]

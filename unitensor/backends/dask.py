@@ -116,8 +116,8 @@ class DaskBackend(Backend):
             return self._mask_getitem(raw, key)
         if _needs_flat_index(key, arrays, self._da.Array):
             flat, index_shape, rest = self._flat_index(raw, key)
-            gathered = raw.reshape((-1, *rest))[flat.reshape(-1)]
-            return gathered.reshape(index_shape + rest)
+            gathered = self._reshape(raw, (-1, *rest))[self._reshape(flat, (-1,))]
+            return self._reshape(gathered, index_shape + rest)
         return raw[key]
 
     def _mask_getitem(self, raw: Any, mask: Any) -> Any:
@@ -127,7 +127,7 @@ class DaskBackend(Backend):
         if mask.ndim in (1, raw.ndim):
             return raw[mask]
         rest = raw.shape[mask.ndim:]
-        return raw.reshape((-1, *rest))[mask.reshape(-1)]
+        return self._reshape(raw, (-1, *rest))[self._reshape(mask, (-1,))]
 
     def _flat_index(self, raw: Any, key: Any) -> tuple[Any, tuple[int, ...], tuple[int, ...]]:
         """Integer (array) indices over the leading axes as one flat index into those axes."""
@@ -152,9 +152,9 @@ class DaskBackend(Backend):
             values = da.broadcast_to(da.asarray(value, dtype=raw.dtype), index_shape + rest)
             if 0 in values.shape:
                 return _new_handle(da, raw)  # nothing to write (Dask's __setitem__ fails on it)
-            target = _new_handle(da, raw.reshape((-1, *rest)))
-            target[flat.reshape(-1)] = values.reshape((-1, *rest))
-            return target.reshape(raw.shape)
+            target = _new_handle(da, self._reshape(raw, (-1, *rest)))
+            target[self._reshape(flat, (-1,))] = self._reshape(values, (-1, *rest))
+            return self._reshape(target, raw.shape)
         if _has_none(key):
             # Dask's __setitem__ rejects None: write the value, shaped like raw[key], without the new axes
             if isinstance(value, da.Array):
@@ -178,16 +178,22 @@ class DaskBackend(Backend):
                 value = value[0]
             return da.where(mask, value, raw)
         rest = raw.shape[mask.ndim:]
-        flat_mask = mask.reshape(-1)
-        flat = raw.reshape((-1, *rest))
+        flat_mask = self._reshape(mask, (-1,))
+        flat = self._reshape(raw, (-1, *rest))
         if value.ndim > len(rest) and value.shape[0] != 1:
             # one value per selected element: the k-th True takes value[k]
             position = da.maximum(da.cumsum(flat_mask.astype("int64")) - 1, 0)
             value = value[position]
         elif value.ndim > len(rest):
             value = value[0]
-        expanded = flat_mask.reshape(flat_mask.shape + (1,) * len(rest))
-        return da.where(expanded, value, flat).reshape(raw.shape)
+        expanded = self._reshape(flat_mask, flat_mask.shape + (1,) * len(rest))
+        return self._reshape(da.where(expanded, value, flat), raw.shape)
+
+    def _reshape(self, x: Any, shape: tuple[int, ...], copy: bool | None = None) -> Any:
+        """``reshape``, also for empty arrays (whose reshapes Dask rejects as uneven)."""
+        if 0 in x.shape:
+            return self._da.from_array(self._np.empty(x.shape, x.dtype).reshape(shape))
+        return self.xp.reshape(x, shape, copy=copy)
 
     # -- functions Dask lacks or limits ----------------------------------------
 
@@ -198,7 +204,10 @@ class DaskBackend(Backend):
             "from_dlpack": lambda x, /, *, device=None, copy=None: self.from_dlpack(x, device, copy),
             "eye": self._eye,
             "take_along_axis": self._take_along_axis,
+            "reshape": lambda x, /, shape, *, copy=None: self._reshape(x, shape, copy),
             "repeat": self._repeat,
+            "roll": self._roll,
+            "searchsorted": self._searchsorted,
             "linalg.cross": self._cross,
             "linalg.solve": self._solve,
             "linalg.matrix_power": lambda x, n, /: gufunc(lambda a: npl.matrix_power(a, n), "(m,m)->(m,m)", x),
@@ -292,6 +301,17 @@ class DaskBackend(Backend):
         norms = self._gufunc(lambda a: self._npx.linalg.matrix_norm(a, ord=ord), "(m,n)->()", x)
         return norms[..., None, None] if keepdims else norms
 
+    def _roll(self, x: Any, /, shift: Any, *, axis: Any = None) -> Any:
+        # rolling an empty array builds a graph with a missing key in Dask
+        return x if 0 in x.shape else self.xp.roll(x, shift, axis=axis)
+
+    def _searchsorted(self, x1: Any, x2: Any, /, *, side: str = "left", sorter: Any = None) -> Any:
+        if x2.ndim == 0:  # Dask fails on a 0-d x2: search a 1-element array instead
+            return self._searchsorted(x1, x2[None], side=side, sorter=sorter)[0]
+        if x1.shape[0] == 0:  # every value goes at position 0 (Dask fails on an empty x1)
+            return self._da.zeros(x2.shape, dtype=self._np.int64, chunks=x2.chunks)
+        return self.xp.searchsorted(x1, x2, side=side, sorter=sorter)
+
     def _without_identity(self, name: str) -> Callable[..., Any]:
         """A reduction with no identity (max, argmin ...): empty input fails now, as in NumPy, not at compute."""
         reduce = getattr(self.xp, name)
@@ -345,7 +365,9 @@ class DaskBackend(Backend):
     def _repeat(self, x: Any, repeats: Any, /, *, axis: int | None = None) -> Any:
         da, np = self._da, self._np
         if axis is None:
-            x, axis = x.reshape(-1), 0
+            x, axis = self._reshape(x, (-1,)), 0
+        if x.shape[axis] == 0:
+            return x  # Dask concatenates the repeated pieces, and there are none
         if isinstance(repeats, int):
             return da.repeat(x, repeats, axis=axis)
         # The output length depends on the values of ``repeats``: compute
