@@ -168,6 +168,31 @@ def test_inplace_matmul(backend):
     assert_matches(t, square @ square)
 
 
+def test_inplace_matmul_with_a_non_square_right_operand(backend):
+    t = tensor(A, backend)  # (2, 3) @= (3, 3) keeps the shape
+    right = np.arange(9.0).reshape(3, 3)
+    t @= tensor(right, backend)
+    assert_matches(t, A @ right)
+
+
+def test_inplace_matmul_that_would_change_shape_raises_and_leaves_tensor(backend):
+    square = A[:, :2]
+    for right in (A, B[:2]):  # (2, 2) @ (2, 3) -> (2, 3); (2, 2) @ (2,) -> (2,)
+        t = tensor(square, backend)
+        with pytest.raises(ValueError, match="shape"):
+            t @= tensor(right, backend)
+        assert_matches(t, square)
+
+
+def test_inplace_with_a_python_scalar_of_another_kind_raises_and_leaves_tensor(backend):
+    t = tensor(IA, backend)
+    with pytest.raises(TypeError, match="float"):
+        t += 1.5
+    with pytest.raises(OverflowError):
+        t += 2**70
+    assert_matches(t, IA)
+
+
 def test_inplace_writes_through_on_mutable_backends(backend):
     t = tensor(A, backend)
     alias = t
@@ -438,6 +463,22 @@ def test_setitem_that_would_lose_information_raises_and_leaves_tensor(backend):
     with pytest.raises(TypeError, match="astype"):
         t[0, :] = tensor(A[0], backend)
     assert_matches(t, IA)
+
+
+def test_setitem_python_scalar_the_dtype_cannot_hold_raises_and_leaves_tensor(backend):
+    t = tensor(IA, backend)
+    for value in (1.5, 2j):
+        with pytest.raises(TypeError):
+            t[0, 0] = value
+    flags = tensor(A > 0, backend)
+    with pytest.raises(TypeError):
+        flags[0, 0] = 2
+    assert_matches(t, IA)
+    assert_matches(flags, A > 0)
+    t[0, 0] = 9  # a scalar of the Tensor's kind is fine
+    f = tensor(A, backend)
+    f[0, 0] = 9  # and an int into a float Tensor
+    assert float(f[0, 0]) == 9.0 and int(t[0, 0]) == 9
 
 
 def test_setitem_writes_through_a_shared_tensor(backend):

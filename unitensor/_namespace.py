@@ -493,7 +493,9 @@ def _setitem(x: Tensor, key: Any, value: Any) -> Tensor:
         return type(scan.special).__ut_function__(_setitem, (x, key, value), {})
     scan.check_devices()
     backend = x._backend
-    if isinstance(value, Tensor) and value.dtype is not x.dtype:
+    if _is_scalar(value):
+        result_type(x.dtype, value)  # a scalar x cannot hold (1.5 into an int Tensor) raises, as in-place ops do
+    elif isinstance(value, Tensor) and value.dtype is not x.dtype:
         if result_type(x.dtype, value.dtype) is not x.dtype:
             raise TypeError(f"cannot write {value.dtype} values into a {x.dtype} Tensor without "
                             f"losing information; cast them first with ut.astype(value, ut.{x.dtype})")
@@ -522,6 +524,18 @@ def _binary_operator(name: str, x: Tensor, other: Any, reflected: bool) -> Any:
     return function(other, x) if reflected else function(x, other)
 
 
+def _result_shape(name: str, shape: tuple[int | None, ...], other: tuple[int | None, ...]) -> Any:
+    """The shape of ``x op other``; for matmul, None where an operand is a vector (it drops an axis)."""
+    if name != "matmul":
+        return broadcast_shapes(shape, other)
+    if len(shape) < 2 or len(other) < 2:
+        return None
+    if None not in (shape[-1], other[-2]) and shape[-1] != other[-2]:
+        raise ValueError(f"matmul of shapes {shape} and {other}: the inner dimensions {shape[-1]} and "
+                         f"{other[-2]} differ")
+    return (*broadcast_shapes(shape[:-2], other[:-2]), shape[-2], other[-1])
+
+
 def _inplace_operator(name: str, x: Tensor, other: Any) -> Tensor:
     """``x op= other``: in place where the backend is mutable, a rebinding where it is not.
 
@@ -538,9 +552,10 @@ def _inplace_operator(name: str, x: Tensor, other: Any) -> Tensor:
         if result_type(x.dtype, other_t.dtype) is not x.dtype:
             raise TypeError(f"in-place {name} would change the dtype of a {x.dtype} Tensor to "
                             f"{result_type(x.dtype, other_t.dtype)}; use the out-of-place form x = x op y")
-        if broadcast_shapes(x.shape, other_t.shape) != x.shape:
+        shape = _result_shape(name, x.shape, other_t.shape)
+        if shape != x.shape:
             raise ValueError(f"in-place {name} would change the shape {x.shape} of the Tensor to "
-                             f"{broadcast_shapes(x.shape, other_t.shape)}; use x = x op y")
+                             f"{shape}; use x = x op y")
     else:
         result_type(x.dtype, other_t)  # a scalar of a kind the dtype cannot take raises here
     special = type(x) is not Tensor or (isinstance(other_t, Tensor) and type(other_t) is not Tensor)
