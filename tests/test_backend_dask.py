@@ -138,6 +138,13 @@ def test_reductions_without_identity_fail_on_empty_input_at_once(call):
         call(lazy(np.zeros((0, 3))))
 
 
+def test_bool_arange_fails_at_once_like_numpy():
+    with pytest.raises(TypeError, match="booleans"):
+        ut.arange(3, dtype=ut.bool, backend="dask")
+    np.testing.assert_array_equal(ut.arange(2, dtype=ut.bool, backend="dask").numpy(), [False, True])
+    np.testing.assert_array_equal(ut.arange(1, 7, 2, backend="dask").numpy(), np.arange(1, 7, 2))
+
+
 def test_writes_selecting_nothing():
     t = lazy(np.ones((1, 2)))
     t[1:] = lazy(np.zeros((0, 2)))

@@ -203,6 +203,7 @@ class DaskBackend(Backend):
         table: dict[str, Callable[..., Any]] = {
             "from_dlpack": lambda x, /, *, device=None, copy=None: self.from_dlpack(x, device, copy),
             "eye": self._eye,
+            "arange": self._arange,
             "take_along_axis": self._take_along_axis,
             "reshape": lambda x, /, shape, *, copy=None: self._reshape(x, shape, copy),
             "repeat": self._repeat,
@@ -276,6 +277,13 @@ class DaskBackend(Backend):
         from array_api_compat.common import _linalg
 
         return getattr(_linalg, kind)(*parts)
+
+    def _arange(self, start: Any, /, stop: Any = None, step: Any = 1, *, dtype: Any = None,
+                device: Any = None) -> Any:
+        if dtype == self._np.bool_:
+            # at most two elements, or NumPy's error now rather than when computed
+            return self._da.from_array(self._np.arange(start, stop, step, dtype=dtype))
+        return self.xp.arange(start, stop, step, dtype=dtype, device=device)
 
     def _eye(self, n_rows: int, n_cols: int | None = None, /, *, k: int = 0, dtype: Any = None,
              device: Any = None) -> Any:
