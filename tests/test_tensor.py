@@ -6,7 +6,9 @@ against NumPy on the same data.
 
 from __future__ import annotations
 
+import copy
 import operator
+import pickle
 import threading
 
 import numpy as np
@@ -351,6 +353,37 @@ def test_dlpack_protocol(backend):
     capsule = t.__dlpack__()
     assert type(capsule).__name__ == "PyCapsule"
     np.testing.assert_array_equal(np.from_dlpack(t), IA)
+
+
+def test_copy_rules_of_asarray(backend):
+    t = tensor(A, backend)
+    copied = ut.asarray(t, copy=True)
+    assert copied is not t and copied.backend is t.backend
+    copied[0, 0] = 100.0
+    assert_matches(t, A)  # a copy never writes back
+    assert ut.asarray(t) is t and ut.asarray(t, copy=False) is t
+    assert ut.asarray(t, dtype=ut.float32).dtype is ut.float32
+    with pytest.raises(ValueError, match="copy"):
+        ut.asarray(t, dtype=ut.float32, copy=False)
+    assert t.dtype is ut.float64
+
+
+def test_numpy_protocol_copy_false_refuses_a_cast(backend):
+    t = tensor(IA, backend)
+    with pytest.raises(ValueError, match="copy"):
+        np.array(t, dtype=np.float64, copy=False)
+    np.testing.assert_array_equal(np.array(t, dtype=np.float64), IA.astype(np.float64))
+
+
+@pytest.mark.parametrize("duplicate", [copy.deepcopy, lambda t: pickle.loads(pickle.dumps(t))],
+                         ids=["deepcopy", "pickle"])
+def test_deepcopy_and_pickle(backend, duplicate):
+    t = tensor(A, backend, dtype=ut.float32)
+    twin = duplicate(t)
+    assert type(twin) is ut.Tensor and twin.backend is t.backend and twin.device == t.device
+    assert_matches(twin, A.astype(np.float32))
+    twin[0, 0] = 100.0
+    assert_matches(t, A.astype(np.float32))
 
 
 def test_numpy_export_is_zero_copy_on_numpy():

@@ -392,6 +392,7 @@ def asarray(obj: Any, /, *, dtype: DType | None = None, device: Device | str | N
     """
     if isinstance(obj, Tensor) or _registry.backend_of(obj) is not None:
         source = obj if isinstance(obj, Tensor) else new_tensor(obj, _registry.backend_of(obj))
+        never_copy = copy is False
         target = source._backend if backend is None else _registry.get(backend)
         if target is not source._backend or options:
             result = source.to(device, backend=target, copy=copy) if not options else _to_with_options(
@@ -402,6 +403,9 @@ def asarray(obj: Any, /, *, dtype: DType | None = None, device: Device | str | N
         else:
             result = source
         if dtype is not None and result.dtype is not as_dtype(dtype):
+            if never_copy:
+                raise ValueError(f"asarray(copy=False) cannot cast {result.dtype} to {as_dtype(dtype)} without a "
+                                 "copy; pass copy=None to allow one")
             return astype(result, dtype)
         if copy and result is source:
             return new_tensor(result._backend.function("asarray")(result._raw, copy=True), result._backend)
@@ -549,6 +553,9 @@ def _inplace_operator(name: str, x: Tensor, other: Any) -> Tensor:
         if other_t._backend is not x._backend:
             raise TypeError(f"in-place {name} of a {x._backend.name!r} Tensor with a {other_t._backend.name!r} "
                             f"Tensor; move it first with .to(backend={x._backend.name!r})")
+        if len(x._backend.devices()) > 1 and other_t.device != x.device:
+            raise ValueError(f"in-place {name} got Tensors on two devices, {x.device} and {other_t.device}; "
+                             f"move one first, e.g. y.to('{x.device}')")
         if result_type(x.dtype, other_t.dtype) is not x.dtype:
             raise TypeError(f"in-place {name} would change the dtype of a {x.dtype} Tensor to "
                             f"{result_type(x.dtype, other_t.dtype)}; use the out-of-place form x = x op y")

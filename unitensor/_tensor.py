@@ -185,8 +185,15 @@ class Tensor:
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> Any:
         array = self.numpy()
         if dtype is not None and array.dtype != dtype:
+            if copy is False:  # NumPy 2's protocol: copy=False forbids the copy a cast needs
+                raise ValueError(f"cannot convert a {self.dtype} Tensor to NumPy {dtype} without a copy; "
+                                 "pass copy=None to allow one")
             return array.astype(dtype)
         return array.copy() if copy else array
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle and deep-copy through a host copy; the result is rebuilt on the same backend and device."""
+        return _rebuild, (self.numpy(force=True), self._backend.name, str(self.device))
 
     def numpy(self, *, force: bool = False) -> Any:
         """This Tensor as a NumPy array: zero-copy for host data where the framework allows it.
@@ -303,6 +310,11 @@ def _plain_tuple(key: tuple[Any, ...]) -> bool:
         if type(part) not in _PLAIN_KEYS:
             return False
     return True
+
+
+def _rebuild(array: Any, backend: str, device: str) -> Tensor:
+    """Unpickle a Tensor (see ``Tensor.__reduce__``)."""
+    return _ns().asarray(array, backend=backend, device=device)
 
 
 def new_tensor(raw: Any, backend: _registry.Backend) -> Tensor:
