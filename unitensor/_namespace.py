@@ -288,7 +288,7 @@ def _general(name: str) -> Callable[..., Any]:
                 except KeyError:
                     impl = backend.function(name)
                 try:
-                    raw = impl(*raws, **kwargs)
+                    raw = impl(*raws, **kwargs) if kwargs else impl(*raws)
                 except Exception:  # e.g. two devices: the slow path checks and says so clearly
                     return call(name, function, args, kwargs)
                 out = _object_new(Tensor)
@@ -308,17 +308,31 @@ ARRAYS_ONLY = {"where", "matmul", "linalg.matmul", "vecdot", "linalg.vecdot", "t
 _PLAIN_KWARGS = frozenset({int, bool, str, type(None)})
 
 
-def _plain_raws(backend: _registry.Backend, args: tuple[Any, ...], kwargs: dict[str, Any]) -> list[Any] | None:
-    """The native arrays of ``args`` when all are plain Tensors of ``backend`` and no keyword needs converting."""
-    raws = []
+def _plain_raws(backend: _registry.Backend, args: tuple[Any, ...],
+                kwargs: dict[str, Any]) -> tuple[Any, ...] | list[Any] | None:
+    """The native arrays of ``args`` when all are plain Tensors of ``backend`` and no keyword needs converting.
+
+    Two and three arrays, the common calls, are unrolled: a loop costs ~200 ns more.
+    """
+    if kwargs:
+        for value in kwargs.values():
+            if type(value) not in _PLAIN_KWARGS:
+                return None
+    n = len(args)
+    if n == 2:
+        x, y = args
+        if type(x) is type(y) is Tensor and x._backend is y._backend is backend:
+            return x._raw, y._raw
+        return None
+    if n == 3:
+        x, y, z = args
+        if type(x) is type(y) is type(z) is Tensor and x._backend is y._backend is z._backend is backend:
+            return x._raw, y._raw, z._raw
+        return None
     for arg in args:
         if type(arg) is not Tensor or arg._backend is not backend:
             return None
-        raws.append(arg._raw)
-    for value in kwargs.values():
-        if type(value) not in _PLAIN_KWARGS:
-            return None
-    return raws
+    return [arg._raw for arg in args]
 
 
 def _one_dtype(raws: list[Any], start: int) -> bool:
@@ -428,7 +442,8 @@ def astype(x: Tensor, dtype: DType, /, *, copy: bool = True, device: Device | st
     if type(x) is Tensor and type(dtype) is DType and device is None:
         backend = x._backend
         out = _object_new(Tensor)
-        out._raw = backend.function("astype")(x._raw, backend.native_dtype(dtype), copy=copy)
+        impl = backend._functions.get("astype") or backend.function("astype")
+        out._raw = impl(x._raw, backend.native_dtype(dtype), copy=copy)
         out._backend = backend
         return out
     dtype = as_dtype(dtype)
