@@ -149,6 +149,13 @@ def test_two_devices_raise_naming_both(operation):
     np.testing.assert_array_equal(x.numpy(), np.ones((3, 3)))
 
 
+def test_in_place_operation_on_two_devices_raises_naming_both():
+    x = t(np.ones(3, np.float32))
+    with pytest.raises(ValueError, match=r"two devices, cpu and meta"):
+        x += meta()
+    np.testing.assert_array_equal(x.numpy(), np.ones(3))
+
+
 def test_meta_tensor_cannot_be_exported():
     with pytest.raises(TypeError, match="can't convert meta device type tensor to numpy"):
         meta().numpy()
