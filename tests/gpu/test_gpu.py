@@ -11,6 +11,8 @@ framework is not installed or was built without CUDA.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pytest
 
@@ -26,6 +28,7 @@ DATA = np.array([[1.5, -0.0, np.inf], [np.nan, 2.0, -3.25]], dtype=np.float32)
 
 # -- which frameworks have CUDA here ----------------------------------------------------------
 
+@functools.cache
 def _torch_cuda() -> bool:
     try:
         import torch
@@ -34,6 +37,7 @@ def _torch_cuda() -> bool:
     return torch.cuda.is_available()
 
 
+@functools.cache
 def _jax_cuda() -> bool:
     try:
         import jax
@@ -42,6 +46,7 @@ def _jax_cuda() -> bool:
         return False
 
 
+@functools.cache
 def _cupy_cuda() -> bool:
     try:
         import cupy
@@ -53,9 +58,21 @@ def _cupy_cuda() -> bool:
 CUDA_BACKENDS = {"torch": _torch_cuda, "jax": _jax_cuda, "cupy": _cupy_cuda}
 
 
+def _missing(names: tuple[str, ...]) -> list[str]:
+    return [name for name in names if not CUDA_BACKENDS[name]()]
+
+
 def needs_cuda(*names: str) -> pytest.MarkDecorator:
-    missing = [name for name in names if not CUDA_BACKENDS[name]()]
+    """Skip unless every framework named has CUDA here (a decorator)."""
+    missing = _missing(names)
     return pytest.mark.skipif(bool(missing), reason=f"no CUDA build of {', '.join(missing)} here")
+
+
+def require_cuda(*names: str) -> None:
+    """Skip the running test unless every framework named has CUDA here (for parametrized names)."""
+    missing = _missing(names)
+    if missing:
+        pytest.skip(f"no CUDA build of {', '.join(missing)} here")
 
 
 def on_gpu(name: str) -> ut.Tensor:
@@ -81,8 +98,7 @@ def assert_data(t: ut.Tensor, expected: np.ndarray = DATA) -> None:
 
 @pytest.mark.parametrize("name", ["torch", "jax", "cupy"])
 def test_cuda_devices_are_listed(name):
-    if not CUDA_BACKENDS[name]():
-        pytest.skip(f"no CUDA build of {name} here")
+    require_cuda(name)
     assert ut.Device("cuda:0") in ut.devices(name)
 
 
@@ -165,8 +181,7 @@ def test_numpy_to_cuda_with_copy_false_is_refused():
 
 @pytest.mark.parametrize("name", ["torch", "jax", "cupy"])
 def test_gpu_export_error_is_the_same_on_every_backend(name):
-    if not CUDA_BACKENDS[name]():
-        pytest.skip(f"no CUDA build of {name} here")
+    require_cuda(name)
     gpu = on_gpu(name)
     with pytest.raises(TypeError) as info:
         gpu.numpy()
@@ -178,8 +193,7 @@ def test_gpu_export_error_is_the_same_on_every_backend(name):
 
 @pytest.mark.parametrize("name", ["torch", "jax", "cupy"])
 def test_numpy_force_copies_gpu_data_to_the_host(name):
-    if not CUDA_BACKENDS[name]():
-        pytest.skip(f"no CUDA build of {name} here")
+    require_cuda(name)
     gpu = on_gpu(name)
     host = gpu.numpy(force=True)
     assert isinstance(host, np.ndarray)
@@ -210,8 +224,7 @@ def test_mixing_cpu_and_cuda_names_both_devices():
 
 @pytest.mark.parametrize("name", ["torch", "jax", "cupy"])
 def test_a_missing_cuda_device_names_those_there_are(name):
-    if not CUDA_BACKENDS[name]():
-        pytest.skip(f"no CUDA build of {name} here")
+    require_cuda(name)
     missing = f"cuda:{len([d for d in ut.devices(name) if d.type == 'cuda'])}"
     with pytest.raises(BackendError, match=r"cuda:0"):
         on_gpu(name).to(missing)
@@ -243,8 +256,7 @@ PAIRS = [("torch", "cupy"), ("cupy", "torch"), ("torch", "jax"), ("jax", "torch"
 
 @pytest.mark.parametrize(("source", "target"), PAIRS, ids=[f"{s}->{t}" for s, t in PAIRS])
 def test_conversion_on_the_gpu_is_zero_copy(source, target):
-    if not (CUDA_BACKENDS[source]() and CUDA_BACKENDS[target]()):
-        pytest.skip(f"needs CUDA builds of {source} and {target}")
+    require_cuda(source, target)
     x = on_gpu(source)
     y = x.to(backend=target)
     assert y.backend.name == target and y.device == "cuda:0"
@@ -257,8 +269,7 @@ def test_conversion_on_the_gpu_is_zero_copy(source, target):
 @pytest.mark.parametrize(("source", "target"), [("torch", "cupy"), ("cupy", "torch")],
                          ids=["torch->cupy", "cupy->torch"])
 def test_a_write_through_one_gpu_view_shows_in_the_other(source, target):
-    if not (CUDA_BACKENDS[source]() and CUDA_BACKENDS[target]()):
-        pytest.skip(f"needs CUDA builds of {source} and {target}")
+    require_cuda(source, target)
     x = on_gpu(source)
     y = x.to(backend=target)
     y[0, 0] = 42.0
