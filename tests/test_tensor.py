@@ -401,6 +401,15 @@ def test_astensor_wraps_without_copy():
     assert a[0, 0] == 99.0
 
 
+def test_asarray_of_a_native_array_keeps_its_backend(backend):
+    native = tensor(A, backend).raw
+    with ut.use_backend("numpy"):
+        wrapped = ut.asarray(native)
+    assert wrapped.backend.name == backend
+    assert ut.astensor(native).backend.name == backend
+    assert_matches(wrapped, A)
+
+
 def test_astensor_rejects_python_data():
     with pytest.raises(TypeError, match="asarray"):
         ut.astensor([1.0, 2.0])
@@ -410,6 +419,9 @@ def test_numpy_operands_defer_to_tensor(backend):
     t = tensor(A, backend)
     if backend == "numpy":
         assert_matches(A + t, A + A)
+        assert_matches(A.T @ t, A.T @ A)
+        assert_matches(A - t, A - A)
+        assert_matches(B < t, B < A)
     else:
         with pytest.raises(TypeError, match="numpy"):
             A + t  # noqa: B018 - a native NumPy array does not join another backend silently
