@@ -201,6 +201,15 @@ def test_numpy_force_copies_gpu_data_to_the_host(name):
     assert gpu.device == "cuda:0"
 
 
+@pytest.mark.parametrize("name", ["torch", "jax", "cupy"])
+def test_scalars_repr_and_tolist_of_gpu_data(name):
+    require_cuda(name)
+    gpu = on_gpu(name)
+    assert gpu[1, 2].item() == -3.25 and float(gpu[0, 0]) == 1.5
+    assert gpu.tolist()[1][1] == 2.0
+    assert "-3.25" in repr(gpu) and "cuda:0" in repr(gpu)
+
+
 @needs_cuda("torch")
 def test_force_detaches_and_copies_a_gpu_tensor_that_requires_grad():
     import torch

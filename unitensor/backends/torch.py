@@ -420,7 +420,9 @@ class TorchBackend(Backend):
         return _resolved(raw)
 
     def to_numpy(self, raw: Any) -> Any:
-        return _resolved(raw).numpy()
+        # .cpu() is the tensor itself on the host (zero-copy); item() and repr() of a
+        # GPU Tensor get here too, and copy (Tensor.numpy() refuses GPU data before)
+        return _resolved(raw).cpu().numpy()
 
     # -- gradients -----------------------------------------------------------------
 
