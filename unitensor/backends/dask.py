@@ -31,6 +31,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .._devices import Device
+from .._dtypes import ALL_DTYPES
 from ._base import Backend
 
 __all__ = ["DaskBackend"]
@@ -60,7 +61,7 @@ class DaskBackend(Backend):
         self._npx = compat_numpy
         self.array_types = (da.Array,)
         self.version = dask.__version__
-        self._map_dtypes({dtype: np.dtype(getattr(np, dtype.name)) for dtype in _dtype_names()})
+        self._map_dtypes({dtype: np.dtype(getattr(np, dtype.name)) for dtype in ALL_DTYPES})
 
     # -- arrays ----------------------------------------------------------------
 
@@ -248,9 +249,9 @@ class DaskBackend(Backend):
             # nothing to compute, and Dask's rechunking divides by zero on empty arrays:
             # NumPy gives the (empty) result or the error
             result = function(*(self._np.empty(a.shape, a.dtype) for a in arrays), **kwargs)
-            parts = tuple(da.from_array(self._np.asarray(r)) for r in result) if isinstance(result, tuple) \
-                else da.from_array(self._np.asarray(result))
-            return parts
+            if isinstance(result, tuple):
+                return tuple(da.from_array(self._np.asarray(part)) for part in result)
+            return da.from_array(self._np.asarray(result))
         dtypes = self._output_dtypes(function, signature, arrays, kwargs)
         return da.apply_gufunc(function, signature, *arrays, output_dtypes=dtypes, output_sizes=sizes,
                                allow_rechunk=True, **kwargs)
@@ -274,9 +275,8 @@ class DaskBackend(Backend):
         return tuple(np.asarray(r).dtype for r in result)
 
     def _named(self, kind: str, parts: Any) -> Any:
-        from array_api_compat.common import _linalg
-
-        return getattr(_linalg, kind)(*parts)
+        """The standard's named tuple (``EighResult`` ...) holding ``parts``."""
+        return getattr(self.xp.linalg, kind)(*parts)
 
     def _arange(self, start: Any, /, stop: Any = None, step: Any = 1, *, dtype: Any = None,
                 device: Any = None) -> Any:
@@ -436,12 +436,6 @@ def _check_nonempty(name: str, x: Any, axis: Any) -> None:
     if any(x.shape[a] == 0 for a in axes):
         raise ValueError(f"{name}() of an empty array or axis has no result (the reduction has no identity); "
                          f"got shape {tuple(x.shape)}")
-
-
-def _dtype_names() -> list[Any]:
-    from .._dtypes import ALL_DTYPES
-
-    return list(ALL_DTYPES)
 
 
 def _new_handle(da: Any, raw: Any) -> Any:
