@@ -18,10 +18,10 @@ RESULTS = Path(__file__).resolve().parent / "results"
 #: section -> (module, settings for --quick, settings for a full run)
 SECTIONS: dict[str, tuple[Any, dict[str, Any], dict[str, Any]]] = {
     "import": (importtime, {"repeat": 7}, {"repeat": 21}),
-    "dispatch": (dispatch, {"rounds": 61, "sample_s": 0.0003}, {"rounds": 201, "sample_s": 0.0003}),
+    "dispatch": (dispatch, {"rounds": 101, "sample_s": 0.0001}, {"rounds": 201, "sample_s": 0.0003}),
     "export": (export, {"rounds": 15, "sample_s": 0.001, "budget_s": 0.5},
                {"rounds": 41, "sample_s": 0.002, "budget_s": 2.0}),
-    "gradients": (gradients, {"rounds": 5, "sample_s": 0.02}, {"rounds": 15, "sample_s": 0.05}),
+    "gradients": (gradients, {"rounds": 9, "sample_s": 0.01}, {"rounds": 21, "sample_s": 0.05}),
 }
 
 
