@@ -751,3 +751,31 @@ def test_operators_are_thread_safe_with_different_defaults(backend, toy):
     for thread in threads:
         thread.join()
     assert results == {backend: backend, toy: toy}
+
+
+# -- moving between backends ------------------------------------------------------------
+
+@pytest.mark.parametrize("data", [A, IA, A > 0, A + 1j], ids=["float64", "int64", "bool", "complex128"])
+def test_round_trip_through_numpy(backend, data):
+    t = tensor(data, backend)
+    on_numpy = t.to(backend="numpy")
+    assert on_numpy.backend.name == "numpy"
+    assert_matches(on_numpy, data)
+    back = on_numpy.to(backend=backend)
+    assert back.backend.name == backend and back.device == t.device
+    assert_matches(back, data)
+    assert_matches(ut.asarray(on_numpy, backend=backend), data)
+    assert t.to(backend=backend) is t
+
+
+def test_to_another_backend_leaves_the_source(backend, toy):
+    t = tensor(A, backend)
+    moved = t.to(backend=toy, copy=True)
+    moved[0, 0] = 100.0
+    assert_matches(t, A)
+    assert moved.backend.name == toy and t.backend.name == backend
+
+
+def test_to_an_unknown_backend_raises(backend):
+    with pytest.raises(ut.backends.UnknownBackendError):
+        tensor(A, backend).to(backend="no_such_backend")
