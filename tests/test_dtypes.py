@@ -202,3 +202,27 @@ def test_a_dtype_the_backend_lacks_is_a_clear_error():
 def test_native_dtype_rejects_non_dtypes(backend):
     with pytest.raises(TypeError, match="ut.float32"):
         ut.backends.get(backend).native_dtype(np.float32)
+
+
+DTYPE_KEYWORD_CALLS = {
+    "sum": lambda x, dtype: ut.sum(x, dtype=dtype),
+    "prod": lambda x, dtype: ut.prod(x, dtype=dtype),
+    "cumulative_sum": lambda x, dtype: ut.cumulative_sum(x, dtype=dtype),
+    "full_like": lambda x, dtype: ut.full_like(x, 2, dtype=dtype),
+    "zeros_like": lambda x, dtype: ut.zeros_like(x, dtype=dtype),
+    "zeros": lambda x, dtype: ut.zeros(2, dtype=dtype, backend=x.backend),
+    "arange": lambda x, dtype: ut.arange(3, dtype=dtype, backend=x.backend),
+    "asarray": lambda x, dtype: ut.asarray([1, 2], dtype=dtype, backend=x.backend),
+    "astype": lambda x, dtype: ut.astype(x, dtype),
+}
+
+
+@pytest.mark.parametrize("call", DTYPE_KEYWORD_CALLS.values(), ids=list(DTYPE_KEYWORD_CALLS))
+def test_dtype_arguments_take_names_and_refuse_foreign_dtypes(backend, call):
+    x = ut.asarray([1, 2, 3], dtype=ut.int32, backend=backend)
+    assert call(x, ut.float32).dtype is ut.float32
+    assert call(x, "float32").dtype is ut.float32
+    for foreign in ("float99", np.float32, np.dtype("float32")):
+        with pytest.raises(TypeError, match=r"ut\.float32"):
+            call(x, foreign)
+    assert x.dtype is ut.int32

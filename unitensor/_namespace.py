@@ -183,6 +183,8 @@ def call(name: str, public: Callable[..., Any], args: Sequence[Any], kwargs: dic
     for key, value in raw_kwargs.items():
         if isinstance(value, DType):
             raw_kwargs[key] = backend.native_dtype(value)
+        elif key == "dtype" and value is not None:  # a name ("float32"), or a clear error for a foreign dtype
+            raw_kwargs[key] = backend.native_dtype(as_dtype(value))
         elif key == "device" and value is not None:
             raw_kwargs[key] = backend.native_device(backend.check_device(as_device(value)))
     implementation = backend.function(name)
