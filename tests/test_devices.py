@@ -202,3 +202,24 @@ def test_operands_on_two_devices_raise_naming_both(twodevice):
 def test_unknown_device_of_the_fake_backend_lists_its_devices(twodevice):
     with pytest.raises(BackendError, match="cpu:0, cpu:1"):
         ut.asarray([1.0], backend=twodevice).to("cpu:2")
+
+
+# -- a real GPU (skipped without one) ----------------------------------------------------
+
+@pytest.mark.gpu
+def test_to_cuda_and_back(backend):
+    chosen = ut.backends.get(backend)
+    keeps = ut.Device("cuda:0") in chosen.devices()
+    if not keeps and "cuda" not in chosen.family:
+        pytest.skip(f"the {backend} backend has no CUDA device here")
+    t = ut.asarray([[1.0, 2.0], [3.0, 4.0]], backend=backend)
+    moved = t.cuda()
+    assert moved.device == "cuda:0" and moved.to("cuda:0") is moved
+    assert moved.backend.name == (backend if keeps else chosen.family["cuda"])
+    with pytest.raises(TypeError, match=r"Use Tensor\.cpu\(\)"):
+        moved.numpy()
+    np.testing.assert_array_equal(moved.numpy(force=True), t.numpy())
+    np.testing.assert_array_equal((moved * 2).cpu().numpy(), t.numpy() * 2)
+    back = moved.cpu()
+    assert back.device.is_host
+    np.testing.assert_array_equal(back.numpy(), t.numpy())
