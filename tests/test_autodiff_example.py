@@ -56,8 +56,9 @@ def dataset(backend: str, dtype: Any) -> tuple[ut.Tensor, ut.Tensor]:
 @pytest.mark.parametrize("engine", [pytest.param(None, id="default"), pytest.param("tape", id="tape")])
 def test_mlp_trains_to_the_same_loss_on_every_backend(backend: str, engine: str | None) -> None:
     dtype = ut.float64 if ut.float64 in ut.backends.get(backend).dtypes() else ut.float32
-    losses = train(*dataset(backend, dtype), engine=engine)
-    reference = train(*dataset("numpy", ut.float64), engine="tape")
+    # 15 steps: Dask re-runs the whole lazy history at each float(loss)
+    losses = train(*dataset(backend, dtype), steps=15, engine=engine)
+    reference = train(*dataset("numpy", ut.float64), steps=15, engine="tape")
     assert losses[-1] < 0.8 * losses[0]  # it learns
     tolerance = 1e-9 if dtype == ut.float64 else 1e-4
     np.testing.assert_allclose(losses, reference, rtol=tolerance)

@@ -23,6 +23,7 @@ import unitensor as ut
 
 from .._namespace import FUNCTIONS, _getitem
 from .._tensor import Tensor
+from . import _tape
 from ._tape import COMPOSITES, CONSTANT, NAMES, RULES, functional_setitem
 
 Rule = Callable[..., Any]
@@ -154,8 +155,19 @@ def _mean(g: Tensor, ans: Tensor, x: Tensor, axis: Any = None, keepdims: bool = 
 
 
 def _prod(g: Tensor, ans: Tensor, x: Tensor, axis: Any = None, dtype: Any = None, keepdims: bool = False) -> Tensor:
-    # ans / x: exact away from zeros (the case HIPS autograd handles the same way)
-    return _expand_reduced(g * ans, x, axis, keepdims) / x
+    # the product of the other factors, from exclusive cumulative products from
+    # both sides: exact where x has zeros, unlike ans / x
+    axes = _axes(axis, x.ndim)
+    if not axes:
+        return g
+    rest = [a for a in range(x.ndim) if a not in axes]
+    order = rest + list(axes)
+    moved = ut.permute_dims(x, tuple(order))
+    flat = ut.reshape(moved, moved.shape[:len(rest)] + (-1,))
+    before = ut.cumulative_prod(flat, axis=-1, include_initial=True)[..., :-1]
+    after = ut.flip(ut.cumulative_prod(ut.flip(flat, axis=-1), axis=-1, include_initial=True)[..., :-1], axis=-1)
+    others = ut.permute_dims(ut.reshape(before * after, moved.shape), _inverse_permutation(order))
+    return _expand_reduced(g, x, axis, keepdims) * others
 
 
 def _extremum(g: Tensor, ans: Tensor, x: Tensor, axis: Any = None, keepdims: bool = False) -> Tensor:
@@ -734,6 +746,7 @@ def _install() -> None:
     RULES[_getitem] = {0: _getitem_rule}
     RULES[functional_setitem] = {0: _setitem_x, 2: _setitem_value}
     RULES[ut.astype] = {0: _astype}
+    _tape._astype = ut.astype
     NAMES.update({_getitem: "Tensor.__getitem__", functional_setitem: "Tensor.__setitem__",
                   ut.astype: "ut.astype"})
     CONSTANT.update(FUNCTIONS[name] for name in CONSTANTS)

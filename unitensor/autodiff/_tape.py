@@ -26,8 +26,8 @@ import itertools
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from .._namespace import _setitem
-from .._tensor import Tensor, new_tensor
+from .._namespace import FUNCTIONS, _getitem, _setitem
+from .._tensor import _BINARY_OPERATORS, _REFLECTED, Tensor, new_tensor
 
 __all__ = ["Traced", "Node", "new_trace", "leaf", "backward", "unbox", "functional_setitem",
            "NoGradientRule"]
@@ -176,6 +176,9 @@ def record(func: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, An
     if func in CONSTANT:
         return ans
     rule = RULES.get(func)
+    if rule is not None and func is not _astype and (type(ans) is Tensor or type(ans) is Traced):
+        # a function with a rule maps floating inputs to floating outputs (astype aside)
+        return box(ans, _new_node(func, rule, parents, uargs, ukwargs, ans, trace))
     if isinstance(ans, (tuple, list)):
         if not any(_differentiable(a) for a in ans):
             return ans
@@ -301,6 +304,9 @@ def fit(grad: Any, primal: Tensor) -> Any:
     Rules compute cotangents in the shape of their output; this one helper
     undoes the broadcasting for all of them.
     """
+    raw, primal_raw = grad._raw, primal._raw
+    if raw.shape == primal_raw.shape and raw.dtype == primal_raw.dtype:
+        return grad
     shape = primal.shape
     if grad.shape != shape:
         grad = _unbroadcast(grad, shape)
@@ -327,3 +333,51 @@ def _unbroadcast(grad: Tensor, shape: tuple[int | None, ...]) -> Tensor:
     if grad.shape != shape and None not in shape:
         grad = ut.broadcast_to(grad, shape)
     return grad
+
+
+# -- operators: straight to the tape ---------------------------------------------------
+#
+# A Traced operand would reach ``record`` anyway, through the namespace's
+# checked slow path; going there directly keeps the tape's per-operation cost
+# low. The checks still run, on the unboxed values.
+
+_astype: Any = None  # ut.astype, set by _rules (importing unitensor here would be circular)
+_OPERANDS = frozenset({Tensor, Traced, int, float})
+
+
+def _binary_operator(dunder: str, function: Callable[..., Any], reflected: bool) -> Callable[..., Any]:
+    fallback = getattr(Tensor, dunder)
+
+    def method(self: Traced, other: Any) -> Any:
+        if type(other) not in _OPERANDS:
+            return fallback(self, other)
+        return record(function, (other, self) if reflected else (self, other), {})
+
+    method.__name__ = dunder
+    return method
+
+
+def _unary_operator(function: Callable[..., Any]) -> Callable[[Traced], Any]:
+    def method(self: Traced) -> Any:
+        return record(function, (self,), {})
+
+    return method
+
+
+def _traced_getitem(self: Traced, key: Any) -> Any:
+    return record(_getitem, (self, key), {})
+
+
+def _install_operators() -> None:
+    for dunder, name, _, _ in _BINARY_OPERATORS:
+        function = FUNCTIONS[name]
+        setattr(Traced, dunder, _binary_operator(dunder, function, False))
+        if name in _REFLECTED:
+            reflected = "__r" + dunder[2:]
+            setattr(Traced, reflected, _binary_operator(reflected, function, True))
+    for dunder, name in [("__neg__", "negative"), ("__pos__", "positive"), ("__abs__", "abs")]:
+        setattr(Traced, dunder, _unary_operator(FUNCTIONS[name]))
+    Traced.__getitem__ = _traced_getitem  # type: ignore[method-assign]
+
+
+_install_operators()
