@@ -300,3 +300,20 @@ def test_backend_of_finds_owner_and_ignores_other_objects(backend):
     assert ut.backends.backend_of(t.raw) is t.backend
     assert ut.backends.backend_of([1.0]) is None
     assert ut.backends.backend_of("text") is None
+
+
+def test_two_plugins_claiming_one_name_warn(tmp_path):
+    site = build_distribution(tmp_path / "site")
+    rival = site / "unitensor_rival-2.0.dist-info"
+    rival.mkdir()
+    (rival / "METADATA").write_text("Metadata-Version: 2.1\nName: unitensor-rival\nVersion: 2.0\n")
+    (rival / "entry_points.txt").write_text("[unitensor.backends]\nthirdparty = unitensor_rival:Backend\n")
+    done = run_python("""
+        import warnings
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            import unitensor as ut
+            names = ut.backends.names()
+        print(names.count("thirdparty"), any("two plugins" in str(w.message) for w in caught))
+    """, path=site)
+    assert done.stdout.split() == ["1", "True"]
