@@ -612,6 +612,31 @@ def test_function_promotion_follows_the_standard(backend, pair):
         assert ut.atan2(ut.astype(x, expected), y).dtype == expected
 
 
+#: Python scalars the standard lets meet an array of each kind
+SCALARS_FOR_KIND = {
+    "bool": [True, False],
+    "signed integer": [0, 3, -2],
+    "unsigned integer": [0, 3],
+    "real floating": [2, -1.5, 0.25],
+    "complex floating": [2, 1.5, 1 - 2j],
+}
+
+
+@given(dtype=st.sampled_from(ALL), data=st.data())
+def test_python_scalars_keep_the_array_dtype(backend, dtype, data):
+    if not _supports(backend, dtype):
+        return
+    scalar = data.draw(st.sampled_from(SCALARS_FOR_KIND[dtype.kind]))
+    x = _ones(dtype, backend)
+    assert (x == scalar).dtype == ut.bool and (scalar != x).dtype == ut.bool
+    if dtype.kind == "bool":
+        assert (x & scalar).dtype == ut.bool and (scalar | x).dtype == ut.bool
+        return
+    for result in (x + scalar, scalar + x, x * scalar, scalar * x, x - scalar, ut.multiply(x, scalar),
+                   ut.add(scalar, x), ut.where(x == x, x, scalar)):
+        assert result.dtype == dtype, (result.dtype, dtype, scalar)
+
+
 # -- mixing and errors -------------------------------------------------------------
 
 def test_mixing_backends_raises_naming_both(backend, toy):
