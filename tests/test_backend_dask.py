@@ -93,6 +93,7 @@ FUNCTIONS = [
     ("searchsorted", (np.sort(A.ravel()), A[0, 0]), {}, False),
     ("searchsorted", (np.sort(A.ravel()), np.array(0.5)), {"side": "right"}, False),
     ("searchsorted", (np.zeros(0), A[0]), {}, False),
+    ("searchsorted", (np.zeros(1), np.zeros(0)), {}, False),
     ("roll", (np.zeros((0, 3)), 1), {}, False),
     ("repeat", (np.zeros((0, 3)), 2), {}, False),
     ("unique_values", (np.round(A),), {}, False),
@@ -143,6 +144,8 @@ def test_bool_arange_fails_at_once_like_numpy():
         ut.arange(3, dtype=ut.bool, backend="dask")
     np.testing.assert_array_equal(ut.arange(2, dtype=ut.bool, backend="dask").numpy(), [False, True])
     np.testing.assert_array_equal(ut.arange(1, 7, 2, backend="dask").numpy(), np.arange(1, 7, 2))
+    with pytest.raises(OverflowError):
+        ut.arange(-1, 3, dtype=ut.uint8, backend="dask")
 
 
 def test_writes_selecting_nothing():

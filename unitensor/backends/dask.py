@@ -283,6 +283,8 @@ class DaskBackend(Backend):
         if dtype == self._np.bool_:
             # at most two elements, or NumPy's error now rather than when computed
             return self._da.from_array(self._np.arange(start, stop, step, dtype=dtype))
+        if dtype is not None:
+            self._np.asarray(start, dtype=dtype)  # NumPy's OverflowError for a start the dtype cannot hold
         return self.xp.arange(start, stop, step, dtype=dtype, device=device)
 
     def _eye(self, n_rows: int, n_cols: int | None = None, /, *, k: int = 0, dtype: Any = None,
@@ -316,7 +318,8 @@ class DaskBackend(Backend):
     def _searchsorted(self, x1: Any, x2: Any, /, *, side: str = "left", sorter: Any = None) -> Any:
         if x2.ndim == 0:  # Dask fails on a 0-d x2: search a 1-element array instead
             return self._searchsorted(x1, x2[None], side=side, sorter=sorter)[0]
-        if x1.shape[0] == 0:  # every value goes at position 0 (Dask fails on an empty x1)
+        if x1.shape[0] == 0 or 0 in x2.shape:
+            # every value goes at position 0, or there is no value (Dask fails on both)
             return self._da.zeros(x2.shape, dtype=self._np.int64, chunks=x2.chunks)
         return self.xp.searchsorted(x1, x2, side=side, sorter=sorter)
 
