@@ -460,6 +460,7 @@ EDGE_CALLS = {
                                                                 axis=(), ord=0),
     "max norm of nothing": lambda b: ut.linalg.vector_norm(ut.asarray(np.zeros((0, 2)), backend=b),
                                                            ord=float("inf")),
+    "count_nonzero over no axis": lambda b: ut.count_nonzero(ut.asarray(np.array([[0, 3]]), backend=b), axis=()),
     "fftshift over no axis": lambda b: ut.fft.fftshift(ut.asarray(np.arange(4.0), backend=b), axes=()),
     "linspace bool": lambda b: ut.linspace(0, 1, 3, dtype=ut.bool, backend=b),
     "matrix_rank bool": lambda b: ut.linalg.matrix_rank(ut.asarray(np.eye(3, dtype=bool), backend=b)),

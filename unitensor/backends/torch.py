@@ -126,6 +126,8 @@ class TorchBackend(Backend):
         # reducing over no axis (axis=()): torch reduces over all of them, or fails
         table["var"] = _no_axes(xp.var, "axis", self._variance_of_one)
         table["std"] = _no_axes(xp.std, "axis", lambda x, **kw: torch.sqrt(self._variance_of_one(x, **kw)))
+        table["count_nonzero"] = _no_axes(xp.count_nonzero, "axis",
+                                          lambda x, keepdims=False: (x != 0).to(torch.int64))
         table["linalg.vector_norm"] = _no_axes(_empty_max_norm(xp.linalg.vector_norm), "axis", _norm_of_one)
         for name in ("fft.fftshift", "fft.ifftshift"):
             table[name] = _no_axes(lookup(xp, name), "axes", lambda x, **kw: x.clone())
