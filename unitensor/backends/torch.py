@@ -113,7 +113,7 @@ class TorchBackend(Backend):
 
         torch, xp = self._torch, self.xp
         table: dict[str, Callable[..., Any]] = {
-            name: self._accumulating(lookup(xp, name))
+            name: self._accumulating(_lookup(xp, name))
             for name in ("sum", "prod", "cumulative_sum", "cumulative_prod", "linalg.trace")
         }
         table.update({name: self._checked_binary(getattr(xp, name)) for name in BINARY})
@@ -130,7 +130,7 @@ class TorchBackend(Backend):
                                           lambda x, keepdims=False: (x != 0).to(torch.int64))
         table["linalg.vector_norm"] = _no_axes(_empty_max_norm(xp.linalg.vector_norm), "axis", _norm_of_one)
         for name in ("fft.fftshift", "fft.ifftshift"):
-            table[name] = _no_axes(lookup(xp, name), "axes", lambda x, **kw: x.clone())
+            table[name] = _no_axes(_lookup(xp, name), "axes", lambda x, **kw: x.clone())
         # kernels torch lacks for bool and complex, which the other backends accept
         table["isin"] = self._bool_as_uint8(self._isin)
         table["searchsorted"] = self._bool_as_uint8(self._searchsorted)
@@ -154,7 +154,7 @@ class TorchBackend(Backend):
         fit, a singular matrix) where NumPy raises ``ValueError``, and
         ``NotImplementedError`` for a dtype it has no kernel for, where NumPy
         raises ``TypeError``. Other errors (out of memory, CUDA faults) pass
-        through unchanged. Costs nothing unless torch raises.
+        through unchanged. Costs one Python call; the ``try`` is free unless torch raises.
         """
         torch = self._torch
         invalid_input = (torch.linalg.LinAlgError,)
@@ -500,7 +500,7 @@ class UniqueAllResult(NamedTuple):
     counts: Any
 
 
-def lookup(namespace: Any, dotted: str) -> Any:
+def _lookup(namespace: Any, dotted: str) -> Any:
     for part in dotted.split("."):
         namespace = getattr(namespace, part)
     return namespace
