@@ -20,13 +20,17 @@ import json
 import sys
 import time
 from collections.abc import Callable, Sequence
+from typing import Any
+
+import unitensor as ut
+from unitensor import Tensor
 
 __all__ = ["COMMANDS", "main"]
 
 
 # -- demo ------------------------------------------------------------------------
 
-def _design_matrix(ut, n: int, backend: str):  # noqa: ANN001, ANN202 - ut is the module
+def _design_matrix(n: int, backend: str) -> Tensor:
     """``n`` rows of features [1, t, sin 3t] on ``backend``, built with the array API alone."""
     t = ut.linspace(-1.0, 1.0, n, backend=backend, dtype=ut.float32)
     return ut.stack([ut.ones_like(t), t, ut.sin(3.0 * t)], axis=1)
@@ -38,9 +42,6 @@ def demo(argv: Sequence[str]) -> int:
     parser.add_argument("--backend", default="numpy", help="backend to run on (default: numpy)")
     parser.add_argument("--steps", type=int, default=300, help="gradient-descent steps (default: 300)")
     args = parser.parse_args(argv)
-
-    import unitensor as ut
-
     try:
         backend = ut.backends.get(args.backend)
     except (LookupError, ImportError) as exc:  # unknown, or its framework is not installed
@@ -49,7 +50,7 @@ def demo(argv: Sequence[str]) -> int:
     print(f"unitensor {ut.__version__} demo on backend {backend.name!r} ({backend.version}), "
           f"device {backend.default_device()}")
 
-    x = _design_matrix(ut, 200, backend.name)
+    x = _design_matrix(200, backend.name)
     true_w = ut.asarray([0.5, -2.0, 1.5], backend=backend.name, dtype=ut.float32)
     wiggle = 0.05 * ut.cos(17.0 * x[:, 1])  # deterministic "noise": no RNG needed
     x, y = _settled(x), _settled(x @ true_w + wiggle)
@@ -83,20 +84,18 @@ def demo(argv: Sequence[str]) -> int:
     return 0
 
 
-def _settled(t):  # noqa: ANN001, ANN202 - a Tensor
+def _settled(t: Tensor) -> Tensor:
     """``t`` computed now on a lazy backend (Dask), so the task graph does not grow step after step."""
     if not t.backend.lazy:
         return t
-    import unitensor as ut
-
     return ut.asarray(t.numpy(force=True), backend=t.backend)
 
 
-def _fmt(t) -> str:  # noqa: ANN001 - a Tensor
+def _fmt(t: Tensor) -> str:
     return "[" + ", ".join(f"{v:+.4f}" for v in t.tolist()) + "]"
 
 
-def _shares_memory(t, host) -> bool:  # noqa: ANN001 - a Tensor and a NumPy array
+def _shares_memory(t: Tensor, host: Any) -> bool:
     """Whether ``host`` is a view of ``t``'s own data (only a NumPy Tensor can say so)."""
     if t.backend.name != "numpy":
         return False
@@ -110,9 +109,6 @@ def info(argv: Sequence[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m unitensor info", description=info.__doc__)
     parser.add_argument("--json", action="store_true", help="print the rows as JSON")
     args = parser.parse_args(argv)
-
-    import unitensor as ut
-
     rows = ut.backends.info()
     if args.json:
         print(json.dumps(rows, indent=2))
