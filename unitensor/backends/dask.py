@@ -280,11 +280,16 @@ class DaskBackend(Backend):
 
     def _arange(self, start: Any, /, stop: Any = None, step: Any = 1, *, dtype: Any = None,
                 device: Any = None) -> Any:
-        if dtype == self._np.bool_:
-            # at most two elements, or NumPy's error now rather than when computed
-            return self._da.from_array(self._np.arange(start, stop, step, dtype=dtype))
         if dtype is not None:
-            self._np.asarray(start, dtype=dtype)  # NumPy's OverflowError for a start the dtype cannot hold
+            # NumPy builds the first two values in the dtype and raises for bool beyond two values or
+            # for values the dtype cannot hold (OverflowError); Dask would raise only when computed
+            first, last = (0, start) if stop is None else (start, stop)
+            length = max(math.ceil((last - first) / step), 0)
+            head = self._np.arange(first, first + min(length, 2) * step, step, dtype=dtype)
+            if dtype == self._np.bool_ and length > 2:
+                self._np.arange(first, last, step, dtype=dtype)
+            if length <= 2:
+                return self._da.from_array(head)
         return self.xp.arange(start, stop, step, dtype=dtype, device=device)
 
     def _eye(self, n_rows: int, n_cols: int | None = None, /, *, k: int = 0, dtype: Any = None,
