@@ -120,6 +120,17 @@ def test_gradient_through_a_closed_over_outer_variable(backend: str, engine: str
     close(ut.grad(inner, engine=engine)(y), 6 * 1.5 * 4.0, backend)
 
 
+def test_engines_nest_inside_each_other(backend: str) -> None:
+    # the tape inside the native engine records native operations, so the outer engine sees them;
+    # inside an open tape, the default engine is the tape (a native inner gradient would cut it)
+    x = tensor([0.5, -1.2], backend)
+    f = lambda x: ut.sum(ut.exp(x) * x)  # noqa: E731
+    expected = np.exp(x.numpy()) * (x.numpy() + 2)
+    for outer, inner in [(None, "tape"), ("tape", None)]:
+        second = ut.grad(lambda x: ut.sum(ut.grad(f, engine=inner)(x)), engine=outer)(x)
+        close(second, expected, backend)
+
+
 # -- the seed's semantics ---------------------------------------------------------------
 
 @pytest.mark.parametrize("engine", ENGINES)
@@ -222,6 +233,10 @@ def test_bad_arguments_are_clear_errors() -> None:
         ut.grad(ut.sum, argnums=3)(x)
     with pytest.raises(TypeError, match=r"hold a float.*ut.asarray"):
         ut.grad(lambda p: p["a"] * 2)({"a": 1.0})
+    with pytest.raises(ValueError, match="found no Tensor to differentiate"):
+        ut.grad(lambda p: ut.sum(x))({})
+    with pytest.raises(TypeError, match=r"several backends.*numpy.*strict"):
+        ut.grad(lambda a, b: ut.sum(a), argnums=(0, 1))(x, ut.asarray([1.0], backend="strict"))
     with pytest.raises(TypeError, match=r"pair \(value, aux\)"):
         ut.grad(lambda x: ut.sum(x), has_aux=True)(x)
 

@@ -107,7 +107,7 @@ def value_and_grad(f: Callable[..., Any], argnums: int | Sequence[int] = 0, has_
     def value_and_grad_f(*args: Any, **kwargs: Any) -> Any:
         out, vjp_fn = _vjp(f, args, kwargs, argnums, has_aux, engine, "grad")
         value = out[0] if has_aux else out
-        if not isinstance(value, Tensor) or value.size != 1:
+        if not isinstance(value, Tensor) or (value.ndim != 0 and value.size != 1):
             what = f"a Tensor of shape {value.shape}" if isinstance(value, Tensor) else type(value).__name__
             raise TypeError(f"grad() needs f to return a Tensor with one element, got {what}; "
                             f"use ut.vjp or ut.jacobian for other outputs"
@@ -230,6 +230,10 @@ def _argnums(argnums: int | Sequence[int], n_args: int, caller: str) -> tuple[in
 
 
 def _check_leaves(leaves: list[Any], picked: tuple[int, ...], trees: list[Any], caller: str) -> None:
+    if not leaves:
+        raise ValueError(f"{caller}() found no Tensor to differentiate in argument(s) {picked}")
+    first = leaves[0]._backend if isinstance(leaves[0], Tensor) else None
+    mixed = False
     for x in leaves:
         if not isinstance(x, Tensor):
             raise TypeError(f"{caller}() differentiates with respect to Tensors (or dicts, lists and tuples "
@@ -239,7 +243,8 @@ def _check_leaves(leaves: list[Any], picked: tuple[int, ...], trees: list[Any], 
             raise TypeError(f"{caller}() can only differentiate with respect to floating-point Tensors, "
                             f"but argument(s) {picked} hold a {x.dtype} Tensor; cast it with "
                             f"ut.astype(x, ut.float64) or leave it out of argnums")
-    if len({x.backend.name for x in leaves}) > 1:
+        mixed = mixed or x._backend is not first
+    if mixed:
         raise TypeError(f"{caller}() got Tensors of several backends "
                         f"({', '.join(sorted({x.backend.name for x in leaves}))}); move them to one first")
 
