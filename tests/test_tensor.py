@@ -17,7 +17,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import unitensor as ut
-from unitensor.backends import BackendError
+from unitensor.backends import Backend, BackendError
 from unitensor.backends.numpy import NumpyBackend
 
 A = np.array([[1.5, -2.0, 3.0], [0.5, 4.0, -1.0]])
@@ -719,13 +719,18 @@ def test_shape_mismatch_errors(backend):
 
 
 class LackingBackend(NumpyBackend):
-    """A backend whose namespace lacks ``sinh`` and ``linalg.inv``."""
+    """A backend whose namespace lacks ``sinh`` and ``linalg.inv``; every function comes from that namespace."""
 
     name = "lacking"
+    function = Backend.function  # the generic lookup, not NumPy's shortcuts to its own functions
 
     def __init__(self) -> None:
         super().__init__()
+        self._functions.clear()
         self.xp = _Without(self.xp, {"sinh", "inv"})
+
+    def overrides(self):
+        return {}
 
 
 class _Without:
