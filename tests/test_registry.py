@@ -118,6 +118,21 @@ def test_missing_framework_names_the_package_to_install():
         ut.backends.unregister("needs_missing")
 
 
+BUILTINS = ("numpy", "torch", "jax", "cupy", "dask", "strict")
+
+
+@pytest.mark.parametrize("name", BUILTINS)
+def test_a_builtin_backend_loads_or_says_what_to_install(name):
+    """Where a built-in's framework is missing (cupy on a machine without CUDA), the error says what to run."""
+    if name in ut.backends.available():
+        assert ut.backends.get(name).name == name
+        return
+    with pytest.raises(BackendNotInstalledError, match="pip install"):
+        ut.backends.get(name)
+    with pytest.raises(BackendNotInstalledError, match="pip install"):
+        ut.asarray([1.0], backend=name)
+
+
 def test_a_plugin_that_raises_on_import_warns_and_breaks_nothing(tmp_path, monkeypatch, backend):
     (tmp_path / "unitensor_broken_plugin.py").write_text("raise RuntimeError('plugin bug on import')\n")
     monkeypatch.syspath_prepend(str(tmp_path))
