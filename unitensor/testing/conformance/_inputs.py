@@ -76,7 +76,7 @@ def scalars_for(dtype: ut.DType, domain: str = "small") -> st.SearchStrategy[Any
     return elements(dtype, domain).map(complex)
 
 
-def shapes(min_dims: int = 0, max_dims: int = 3, min_side: int = 0, max_side: int = 4
+def shapes(min_dims: int = 0, max_dims: int = 3, min_side: int = 0, max_side: int = 3
            ) -> st.SearchStrategy[tuple[int, ...]]:
     """Array shapes, 0-d and empty ones included unless ``min_side``/``min_dims`` exclude them."""
     return st.lists(st.integers(min_side, max_side), min_size=min_dims, max_size=max_dims).map(tuple)
@@ -101,6 +101,22 @@ class Input:
         return f"Input({self.reference().tolist()!r}, dtype={self.base.dtype}, layout={self.layout})"
 
 
+#: arrays larger than this get a fill value and this many drawn elements (as hypothesis.extra.numpy
+#: does): generating every element of every array would dominate the suite's run time
+_DENSE = 8
+
+
+@st.composite
+def _values(draw: Any, dtype: ut.DType, count: int, domain: str) -> list[Any]:
+    values = elements(dtype, domain)
+    if count <= _DENSE:
+        return draw(st.lists(values, min_size=count, max_size=count))
+    flat = [draw(values)] * count
+    for index in draw(st.lists(st.integers(0, count - 1), max_size=_DENSE, unique=True)):
+        flat[index] = draw(values)
+    return flat
+
+
 @st.composite
 def arrays(draw: Any, dtype: ut.DType, shape: tuple[int, ...], domain: str = "any",
            layouts: bool = True) -> Input:
@@ -109,8 +125,7 @@ def arrays(draw: Any, dtype: ut.DType, shape: tuple[int, ...], domain: str = "an
     size = math.prod(shape)
     layout = draw(st.sampled_from(["contiguous", "reversed", "strided"])) if layouts and size and shape else "contiguous"
     base_shape = shape[:-1] + (2 * shape[-1],) if layout == "strided" else shape
-    count = math.prod(base_shape)
-    flat = draw(st.lists(elements(dtype, domain), min_size=count, max_size=count))
+    flat = draw(_values(dtype, math.prod(base_shape), domain))
     base = ut.reshape(ut.asarray(flat, dtype=dtype, backend="numpy"), base_shape)
     if layout == "reversed":
         return Input(base[::-1], None, layout)
