@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from hypothesis.extra import numpy as npst
 
 import unitensor as ut
 from unitensor.backends import Backend, BackendError
@@ -491,6 +492,26 @@ def test_setitem_tensor(backend, name):
     expected[numpy_key] = value
     t = tensor(X, backend)
     t[tensor_key] = tensor(value, backend)
+    assert_matches(t, expected)
+
+
+def _covering(key):
+    """``key`` as a tuple that covers every axis (a trailing ellipsis where it has none), as the standard asks."""
+    key = key if isinstance(key, tuple) else (key,)
+    return key if any(k is Ellipsis for k in key) else (*key, Ellipsis)
+
+
+@given(key=npst.basic_indices(X.shape, allow_newaxis=True, allow_ellipsis=True).map(_covering))
+def test_getitem_basic_indices_match_numpy(backend, key):
+    assert_matches(tensor(X, backend)[key], X[key])
+
+
+@given(key=npst.basic_indices(X.shape, allow_newaxis=False, allow_ellipsis=True).map(_covering))
+def test_setitem_basic_indices_match_numpy(backend, key):
+    expected = X.copy()
+    expected[key] = -1.0
+    t = tensor(X, backend)
+    t[key] = -1.0
     assert_matches(t, expected)
 
 
