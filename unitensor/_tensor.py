@@ -258,10 +258,11 @@ class Tensor:
             kind = type(key)
             backend = self._backend
             plain = kind in _PLAIN_KEYS or (kind is tuple and _plain_tuple(key))
-            # a mask or index array of this backend needs no device check on a one-device
-            # backend (torch would index CUDA data with a CPU mask; the slow path refuses)
+            # a mask or index array of this backend: on a backend with several devices, the
+            # slow path's device check (torch would index CUDA data with a CPU mask)
             if plain or (kind is Tensor and key._backend is backend and (
-                    _ONE_DEVICE.get(backend) or _one_device(backend))):
+                    _ONE_DEVICE.get(backend) or _one_device(backend)
+                    or backend.device_of(key._raw) == backend.device_of(self._raw))):
                 try:
                     raw = self._raw[key] if plain else backend.getitem(self._raw, key._raw)
                 except Exception:  # keys the framework rejects (torch's negative steps) take the slow path

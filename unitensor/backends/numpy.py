@@ -10,13 +10,23 @@ from collections.abc import Callable
 from typing import Any
 
 from .._devices import Device
+from .._dtypes import ALL_DTYPES
 from ._base import Backend
 
 __all__ = ["NumpyBackend", "from_dlpack_or_copy"]
 
 
+#: standard functions that array_api_compat 1.16 replaces with a wrapper of its own on
+#: NumPy 2.x; every other standard function it exports is NumPy's own object
+#: (tests/test_numpy_fast_paths.py checks this against the installed array_api_compat)
+COMPAT_WRAPPED = frozenset("""arange argsort ceil clip count_nonzero cumulative_prod cumulative_sum empty
+empty_like eye floor full full_like linspace matmul matrix_transpose nonzero ones ones_like permute_dims sign
+sort std take_along_axis tensordot trunc unique_all unique_counts unique_inverse unique_values var zeros
+zeros_like""".split())
+
+
 class NumpyBackend(Backend):
-    """NumPy through ``array_api_compat.numpy``."""
+    """NumPy through ``array_api_compat.numpy`` (imported on first need) and NumPy's own functions."""
 
     name = "numpy"
     requires = ("numpy",)
@@ -26,14 +36,46 @@ class NumpyBackend(Backend):
 
     def __init__(self) -> None:
         super().__init__()
-        import array_api_compat.numpy as xp
         import numpy as np
 
         self._np = np
-        self.xp = xp
+        self._xp: Any = None
         self.array_types = (np.ndarray, np.generic)
         self.version = np.__version__
-        self._map_dtypes({dtype: np.dtype(native) for dtype, native in _pairs(xp).items()})
+        self._numpy_is_standard = _version(np.__version__) >= (2, 1)
+        self._map_dtypes({dtype: np.dtype(dtype.name) for dtype in ALL_DTYPES})
+        self._functions.update(self.overrides())
+
+    @property
+    def xp(self) -> Any:
+        """``array_api_compat.numpy``, imported on first use.
+
+        Importing it reads every NumPy attribute, which imports NumPy's lazy
+        submodules (``numpy.ma``, ``numpy.f2py``, ...): 0.1-0.3 s at start-up
+        that most programs never need, since on NumPy >= 2.1 the standard
+        functions that compat does not wrap are NumPy's own (see :meth:`function`).
+        """
+        if self._xp is None:
+            import array_api_compat.numpy as xp
+
+            self._xp = xp
+        return self._xp
+
+    @xp.setter
+    def xp(self, namespace: Any) -> None:
+        self._xp = namespace
+
+    def function(self, name: str) -> Callable[..., Any]:
+        try:
+            return self._functions[name]
+        except KeyError:
+            pass
+        if self._numpy_is_standard and name not in COMPAT_WRAPPED and _is_standard_function(name):
+            native = getattr(self._np, name, None)
+            if native is not None:
+                self._functions[name] = native
+                return native
+        return super().function(name)
 
     def overrides(self) -> dict[str, Callable[..., Any]]:
         """NumPy's own functions where a wrapper in between adds nothing to the standard's semantics.
@@ -133,10 +175,11 @@ def _astype(x: Any, dtype: Any, /, *, copy: bool = True, device: Any = None) -> 
     return x.astype(dtype, copy=copy)
 
 
-def _pairs(xp: Any) -> dict[Any, Any]:
-    from .._dtypes import ALL_DTYPES
+def _is_standard_function(name: str) -> bool:
+    """Whether ``name`` is one of the standard's top-level functions (tables in unitensor._namespace)."""
+    from .._namespace import FUNCTIONS  # loaded by then: only the namespace asks for functions
 
-    return {d: getattr(xp, d.name) for d in ALL_DTYPES}
+    return "." not in name and name in FUNCTIONS
 
 
 def from_dlpack_or_copy(obj: Any, copy: bool | None = None) -> Any:
