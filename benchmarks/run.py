@@ -21,7 +21,7 @@ SECTIONS: dict[str, tuple[Any, dict[str, Any], dict[str, Any]]] = {
     "dispatch": (dispatch, {"rounds": 101, "sample_s": 0.0001}, {"rounds": 201, "sample_s": 0.0003}),
     "export": (export, {"rounds": 15, "sample_s": 0.001, "budget_s": 0.5},
                {"rounds": 41, "sample_s": 0.002, "budget_s": 2.0}),
-    "gradients": (gradients, {"rounds": 9, "sample_s": 0.01}, {"rounds": 21, "sample_s": 0.05}),
+    "gradients": (gradients, {"rounds": 15, "sample_s": 0.005}, {"rounds": 41, "sample_s": 0.01}),
 }
 
 
