@@ -181,6 +181,54 @@ def test_x64_off_from_the_start_in_a_fresh_process():
     assert out.splitlines()[-1] == "float32"
 
 
+@pytest.mark.parametrize("make", [lambda: ut.asarray(1.0, backend="jax"),
+                                  lambda: ut.full((2,), 1.0, backend="jax")], ids=["asarray", "full"])
+def test_tensors_made_from_python_scalars_promote_as_arrays(x64, make):
+    # JAX's "weak types" would promote these like Python scalars (float64 + float32 -> float32)
+    x = make()
+    y = ut.asarray([1.0, 2.0], dtype=ut.float32, backend="jax")
+    assert x.dtype == ut.float64
+    assert (x + y).dtype == ut.float64 and ut.add(y, x).dtype == ut.float64
+
+
+BRANCH_CUT_POINTS = [complex(re, im) for re in (-0.0, 0.0, -2.0, 2.0, -0.5, 0.5) for im in (-0.0, 0.0, -2.0, 2.0)]
+
+
+@pytest.mark.parametrize("name", ["sqrt", "acos", "acosh", "asin", "atanh", "asinh", "atan"])
+@pytest.mark.parametrize("dtype", [ut.complex64, ut.complex128], ids=str)
+def test_branch_cuts_follow_the_sign_of_zero(x64, name, dtype):
+    # sqrt(-2-0j) is -1.41j by the standard (C99); jax.numpy alone gives +1.41j
+    points = np.array(BRANCH_CUT_POINTS)
+    expected = getattr(ut, name)(ut.asarray(points, dtype=dtype)).numpy()
+    actual = getattr(ut, name)(ut.asarray(points, dtype=dtype, backend="jax"))
+    assert actual.dtype == dtype
+    np.testing.assert_allclose(actual.numpy(), expected, rtol=1e-5)
+
+
+@pytest.mark.parametrize("bounds", [(0, 0, 1), (0, 2, 1), (1, 3, 1), (2, 0, -1), (0, 3, 1)], ids=str)
+def test_bool_arange_matches_numpy(bounds):
+    # XLA's iota has no bool dtype
+    try:
+        expected = np.arange(*bounds, dtype=bool)
+    except TypeError:
+        with pytest.raises(TypeError, match="at most length 2"):
+            ut.arange(*bounds, dtype=ut.bool, backend="jax")
+        return
+    np.testing.assert_array_equal(ut.arange(*bounds, dtype=ut.bool, backend="jax").numpy(), expected, strict=True)
+
+
+@pytest.mark.parametrize("dtype", ["bool", "int8", "int16", "int32", "int64", "uint8", "uint32", "uint64",
+                                   "float32", "complex64"])
+@pytest.mark.parametrize("function", ["cumulative_prod", "cumulative_sum", "prod", "sum"])
+def test_products_and_sums_accumulate_in_the_default_dtypes(x64, function, dtype):
+    # jnp.cumulative_prod alone keeps int8 as int8
+    values = np.array([[1, 2, 3], [0, 1, 1]]).astype(dtype)
+    expected = getattr(ut, function)(ut.asarray(values), axis=1)
+    actual = getattr(ut, function)(ut.asarray(values, backend="jax"), axis=1)
+    assert actual.dtype == expected.dtype
+    np.testing.assert_array_equal(actual.numpy(), expected.numpy())
+
+
 # -- immutability: writes rebind -------------------------------------------------------------
 
 KEYS = [1, -1, slice(1, 3), (Ellipsis, 0), (slice(None), slice(None, None, 2))]

@@ -46,6 +46,10 @@ _X64_NAMES = frozenset(d.name for d in _X64_DTYPES) | {"double", "long", "cdoubl
 #: JAX platform names -> unitensor device types (JAX calls NVIDIA and AMD GPUs "gpu")
 _PLATFORMS = {"cpu": "cpu", "gpu": "cuda", "cuda": "cuda", "rocm": "cuda"}
 
+#: complex functions whose branch cut JAX places without the sign of zero, and their symmetry
+_BRANCH_CUT_SYMMETRY = {"sqrt": "conjugate", "acos": "conjugate", "acosh": "conjugate", "asin": "conjugate",
+                        "atanh": "conjugate", "asinh": "odd", "atan": "odd"}
+
 _X64_HINT = ("enable JAX's 64-bit mode with jax.config.update('jax_enable_x64', True) at the start of the "
              "program (or set the environment variable JAX_ENABLE_X64=1 before jax is imported)")
 
@@ -90,6 +94,7 @@ class JaxBackend(Backend):
         # several devices: operators must compare devices before JAX moves data silently
         self.fast_binary = len(self._device_list) < 2
         self._tracer_types = _differentiation_tracer_types()
+        self._x64_state = _x64_state(jax)
         _register_pytree(jax)
 
     def _local_devices(self) -> list[Any]:
@@ -101,7 +106,7 @@ class JaxBackend(Backend):
 
     def x64_enabled(self) -> bool:
         """Whether JAX's 64-bit mode is on now (read at each call: it can change at run time)."""
-        return bool(self._jax.config.jax_enable_x64)
+        return bool(self._x64_state.value)
 
     @property
     def standard_promotion(self) -> bool:  # type: ignore[override]
@@ -133,7 +138,64 @@ class JaxBackend(Backend):
     # -- functions that depart from the standard ---------------------------------
 
     def overrides(self) -> dict[str, Any]:
-        return {"searchsorted": self._searchsorted}
+        fixed = {name: self._branch_cut_aware(name, symmetry) for name, symmetry in _BRANCH_CUT_SYMMETRY.items()}
+        return {"searchsorted": self._searchsorted, "full": self._full, "arange": self._arange,
+                "cumulative_prod": self._cumulative_prod, **fixed}
+
+    def _cumulative_prod(self, x: Any, /, *, axis: int | None = None, dtype: Any = None,
+                         include_initial: bool = False) -> Any:
+        # jnp.cumulative_prod keeps narrow integer dtypes; the standard accumulates them in the
+        # default integer dtype, as jnp.cumulative_sum does: https://github.com/jax-ml/jax/issues/37920
+        if dtype is None:
+            dtype = self._integer_accumulator(x.dtype)
+        return self.xp.cumulative_prod(x, axis=axis, dtype=dtype, include_initial=include_initial)
+
+    def _integer_accumulator(self, dtype: Any) -> Any:
+        """The dtype the standard sums and multiplies ``dtype`` values in (None: ``dtype`` itself)."""
+        kind = dtype.kind
+        if kind not in "biu":
+            return None
+        bits = 64 if self.x64_enabled() else 32
+        if dtype.itemsize * 8 >= bits and kind != "b":
+            return None
+        return self._np.dtype(f"{'u' if kind == 'u' else ''}int{bits}")
+
+    def _arange(self, start: Any, /, stop: Any = None, step: Any = 1, *, dtype: Any = None,
+                device: Any = None) -> Any:
+        if dtype is None or dtype != self._np.dtype(bool):
+            return self.xp.arange(start, stop, step, dtype=dtype, device=device)
+        # XLA's iota has no bool; NumPy, the reference, counts in integers for up to two elements
+        values = self.xp.arange(start, stop, step, device=device)
+        if values.shape[0] > 2:
+            raise TypeError("arange() is only supported for booleans when the result has at most length 2.")
+        return values.astype(dtype)
+
+    def _branch_cut_aware(self, name: str, symmetry: str) -> Any:
+        """``name`` evaluated where the zero that picks a side of its branch cut is +0.
+
+        jax.numpy ignores the sign of that zero (``sqrt(-4-0j)`` gives ``+2j``,
+        the standard ``-2j``: https://github.com/jax-ml/jax/issues/39110, and the
+        same for the inverse trigonometric and hyperbolic functions). Each of
+        these functions is conjugate-symmetric (``f(conj z) == conj f(z)``) or
+        odd (``f(-z) == -f(z)``), which moves the input to the side JAX gets right.
+        """
+        jnp = self.xp
+        function = getattr(jnp, name)
+        flip_input = jnp.conj if symmetry == "conjugate" else jnp.negative
+        part = jnp.imag if symmetry == "conjugate" else jnp.real
+
+        def evaluate(x: Any, /) -> Any:
+            if not jnp.iscomplexobj(x):
+                return function(x)
+            flip = jnp.signbit(part(x))
+            result = function(jnp.where(flip, flip_input(x), x))
+            return jnp.where(flip, flip_input(result), result)
+
+        evaluate.__name__ = name
+        return evaluate
+
+    def _full(self, shape: Any, fill_value: Any, *, dtype: Any = None, device: Any = None) -> Any:
+        return _strongly_typed(self.xp.full(shape, fill_value, dtype=dtype, device=device))
 
     def _index_dtype(self) -> Any:
         return self._np.dtype("int64" if self.x64_enabled() else "int32")
@@ -156,10 +218,10 @@ class JaxBackend(Backend):
         return list(self._device_list)
 
     def default_device(self) -> Device:
-        chosen = self._jax.config.jax_default_device
-        if chosen in self._from_jax_device:
-            return self._from_jax_device[chosen]
-        return self._from_jax_device[self._jax.devices()[0]]
+        chosen = self._jax.config.jax_default_device  # a Device, a platform name or None
+        if isinstance(chosen, str):
+            chosen = self._jax.devices(chosen)[0]
+        return self._from_jax_device.get(chosen) or self._from_jax_device[self._jax.devices()[0]]
 
     def device_of(self, raw: Any) -> Device:
         try:
@@ -192,7 +254,7 @@ class JaxBackend(Backend):
             # jnp.asarray(copy=False) copies host data without complaint; the
             # standard asks for a ValueError whenever a copy is needed.
             return self._asarray_no_copy(obj, native, device)
-        return self.xp.asarray(obj, dtype=native, device=jax_device, copy=copy)
+        return _strongly_typed(self.xp.asarray(obj, dtype=native, device=jax_device, copy=copy))
 
     def _asarray_no_copy(self, obj: Any, native: Any, device: Device | None) -> Any:
         if not hasattr(obj, "__dlpack__"):
@@ -265,6 +327,39 @@ def _device_from_jax(jax_device: Any) -> Device:
         index = getattr(jax_device, "local_hardware_id", None)
         index = jax_device.id if index is None else index
     return Device(kind, index)
+
+
+def _strongly_typed(raw: Any) -> Any:
+    """``raw`` as an ordinary array when JAX made it "weakly typed".
+
+    JAX gives arrays built from a Python scalar (``jnp.asarray(1.0)``,
+    ``jnp.full(shape, 1.0)``) a weak type that promotes like a Python scalar:
+    such a float64 array plus a float32 array gives float32, where the standard
+    gives float64 (https://docs.jax.dev/en/latest/type_promotion.html#weak-types).
+    """
+    return raw.astype(raw.dtype) if getattr(raw, "weak_type", False) else raw
+
+
+def _x64_state(jax: Any) -> Any:
+    """An object whose ``value`` is the current x64 setting (``jax.enable_x64`` contexts included).
+
+    The binary operators read it on every call, and JAX's internal ``State``
+    answers in a third of the time ``jax.config.jax_enable_x64`` takes.
+    """
+    try:
+        from jax._src.config import enable_x64
+
+        if isinstance(enable_x64.value, bool):
+            return enable_x64
+    except (ImportError, AttributeError):
+        pass
+
+    class PublicConfig:
+        @property
+        def value(self) -> bool:
+            return bool(jax.config.jax_enable_x64)
+
+    return PublicConfig()
 
 
 def _on_host(obj: Any) -> bool:
