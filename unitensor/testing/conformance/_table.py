@@ -288,7 +288,7 @@ def allowed_dtypes(name: str) -> tuple[ut.DType, ...]:
     if arity is None or name in ("astype", "flip", "expand_dims", "squeeze", "permute_dims", "moveaxis",
                                  "reshape", "roll", "tile", "repeat", "matrix_transpose", "unstack",
                                  "broadcast_to", "tril", "triu", "linalg.matrix_transpose", "linalg.diagonal",
-                                 "fft.fftshift", "fft.ifftshift", "nonzero", "unique_values", "unique_counts",
+                                 "nonzero", "unique_values", "unique_counts",
                                  "unique_inverse", "unique_all"):
         return ALL_DTYPES
     xp = strict_namespace()
