@@ -363,7 +363,10 @@ def _native_vjp(f: Callable[..., Any], rebuild: Callable[..., Any], kwargs: dict
         if structure != layout["out"]:
             raise ValueError("vjp_fn() needs a cotangent in the structure of f's output")
         nested = bool(_open_native or _open_traces)
-        raws = raw_vjp(tuple(c.raw for c in cotangents), create_graph=nested, retain_graph=nested or not _final)
+        raw_cotangents: tuple[Any, ...] = tuple(c.raw for c in cotangents)
+        if _final and len(cotangents) == 1 and cotangents[0].ndim == 0:
+            raw_cotangents = (None,)  # grad() of a scalar: the framework makes the ones itself, cheaper
+        raws = raw_vjp(raw_cotangents, create_graph=nested, retain_graph=nested or not _final)
         return split([new_tensor(r, backend) for r in raws])
 
     return out_value, vjp_fn

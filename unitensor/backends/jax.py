@@ -302,12 +302,15 @@ class JaxBackend(Backend):
 
         ``fun(*raws)`` returns ``(outputs, aux)``, two tuples of raw arrays;
         the result is ``(outputs, aux, vjp_fn)`` with ``vjp_fn(cotangents)``
-        giving one gradient per primal. Nests, and works under ``jax.jit``.
+        giving one gradient per primal (a None cotangent stands for ones).
+        Nests, and works under ``jax.jit``.
         """
         outputs, vjp, aux = self._jax.vjp(fun, *primals, has_aux=True)
 
         def vjp_fn(cotangents: tuple[Any, ...], **torch_only_options: Any) -> tuple[Any, ...]:
-            return tuple(vjp(tuple(cotangents)))
+            # None stands for ones (the cotangent of a scalar in grad())
+            ones = self.xp.ones_like
+            return tuple(vjp(tuple(ones(out) if ct is None else ct for out, ct in zip(outputs, cotangents))))
 
         return outputs, aux, vjp_fn
 

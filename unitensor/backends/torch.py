@@ -440,9 +440,10 @@ class TorchBackend(Backend):
         ``fun(*raws)`` returns ``(outputs, aux)``, two tuples of raw tensors;
         the result is ``(outputs, aux, vjp_fn)`` with
         ``vjp_fn(cotangents, create_graph, retain_graph)`` giving one gradient
-        per primal. A primal that already takes part in a graph (an outer
-        gradient) enters through a fresh view, so inner and outer gradients
-        stay distinct; ``create_graph`` keeps the inner gradient differentiable.
+        per primal (a None cotangent stands for ones, for a scalar output). A
+        primal that already takes part in a graph (an outer gradient) enters
+        through a fresh view, so inner and outer gradients stay distinct;
+        ``create_graph`` keeps the inner gradient differentiable.
         """
         torch = self._torch
         inputs = tuple(p.view_as(p) if p.requires_grad else p.detach().requires_grad_() for p in primals)
