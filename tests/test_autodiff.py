@@ -207,6 +207,19 @@ def test_grad_under_jax_jit() -> None:
     np.testing.assert_allclose(batched.numpy(), 3 * np.array([[1.0, 2.0], [3.0, 4.0]]) ** 2, rtol=1e-6)
 
 
+def test_gradients_in_several_threads_at_once() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    def second_derivative(k: int) -> float:
+        x = ut.asarray(float(k))
+        return float(ut.grad(ut.grad(lambda x: ut.sin(x) * x ** 3))(x))
+
+    with ThreadPoolExecutor(4) as pool:
+        got = list(pool.map(second_derivative, range(16)))
+    k = np.arange(16.0)
+    np.testing.assert_allclose(got, -np.sin(k) * k ** 3 + 6 * np.cos(k) * k ** 2 + 6 * np.sin(k) * k, atol=1e-9)
+
+
 # -- errors --------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("engine", ENGINES)

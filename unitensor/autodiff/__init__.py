@@ -20,6 +20,7 @@ inputs. This module imports no framework.
 from __future__ import annotations
 
 import functools
+from contextvars import ContextVar
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -31,13 +32,13 @@ from ._tape import NoGradientRule, Traced, backward, leaf, new_trace, unbox
 __all__ = ["grad", "value_and_grad", "vjp", "jacobian", "NoGradientRule"]
 
 _ENGINES = ("tape", "torch", "jax")
-#: how many tape traces are open now: inside one, nested calls use the tape too, so
-#: that an inner gradient stays differentiable by the outer one
-_open_traces = 0
+#: how many tape traces are open now (in this thread or task): inside one, nested calls
+#: use the tape too, so that an inner gradient stays differentiable by the outer one
+_open_traces: ContextVar[int] = ContextVar("unitensor_open_traces", default=0)
 #: how many native gradient computations are running now: inside one, a native
 #: backward pass must build a graph itself (torch's create_graph) so the outer one
 #: can differentiate it
-_open_native = 0
+_open_native: ContextVar[int] = ContextVar("unitensor_open_native", default=0)
 
 
 # -- public API -----------------------------------------------------------------
@@ -259,7 +260,7 @@ def _native_engine(backend: Any) -> str | None:
 def _engine(engine: str | None, leaves: list[Tensor]) -> str:
     native = _native_engine(leaves[0].backend)
     if engine is None:
-        if _open_traces or any(type(x) is Traced for x in leaves):
+        if _open_traces.get() or any(type(x) is Traced for x in leaves):
             return "tape"
         return native or "tape"
     if engine != "tape" and engine != native:
@@ -280,14 +281,13 @@ def _split_output(result: Any, has_aux: bool) -> tuple[Any, Any]:
 
 def _tape_vjp(f: Callable[..., Any], rebuild: Callable[..., Any], kwargs: dict[str, Any], leaves: list[Tensor],
               has_aux: bool, split: Callable[..., Any]) -> tuple[Any, Callable[..., Any]]:
-    global _open_traces
     trace = new_trace()
     boxed = [leaf(x, trace) for x in leaves]
-    _open_traces += 1
+    token = _open_traces.set(_open_traces.get() + 1)
     try:
         result = f(*rebuild(boxed), **kwargs)
     finally:
-        _open_traces -= 1
+        _open_traces.reset(token)
     out, aux = _split_output(result, has_aux)
     out_leaves, out_structure = flatten(out)
     values = [unbox(y, trace) for y in out_leaves]
@@ -324,7 +324,6 @@ def _zeros_like(x: Tensor) -> Tensor:
 def _native_vjp(f: Callable[..., Any], rebuild: Callable[..., Any], kwargs: dict[str, Any], leaves: list[Tensor],
                 has_aux: bool, split: Callable[..., Any]) -> tuple[Any, Callable[..., Any]]:
     """Wrap raw arrays into Tensors, call ``f``, unwrap: the framework sees a function of raw arrays."""
-    global _open_native
     backend = leaves[0].backend
     layout: dict[str, Any] = {}
 
@@ -341,12 +340,12 @@ def _native_vjp(f: Callable[..., Any], rebuild: Callable[..., Any], kwargs: dict
                                 f"not {type(y).__name__}")
         return tuple(y.raw for y in out_leaves), tuple(a.raw for a in aux_leaves if isinstance(a, Tensor))
 
-    outer = bool(_open_native or _open_traces)
-    _open_native += 1
+    outer = bool(_open_native.get() or _open_traces.get())
+    token = _open_native.set(_open_native.get() + 1)
     try:
         raw_out, raw_aux, raw_vjp = backend.native_vjp(fun, tuple(x.raw for x in leaves))
     finally:
-        _open_native -= 1
+        _open_native.reset(token)
 
     def wrap(raw: Any) -> Tensor:
         # values handed back leave the graph, unless an outer gradient needs them in it
@@ -362,7 +361,7 @@ def _native_vjp(f: Callable[..., Any], rebuild: Callable[..., Any], kwargs: dict
         cotangents, structure = flatten(cotangent)
         if structure != layout["out"]:
             raise ValueError("vjp_fn() needs a cotangent in the structure of f's output")
-        nested = bool(_open_native or _open_traces)
+        nested = bool(_open_native.get() or _open_traces.get())
         raw_cotangents: tuple[Any, ...] = tuple(c.raw for c in cotangents)
         if _final and len(cotangents) == 1 and cotangents[0].ndim == 0:
             raw_cotangents = (None,)  # grad() of a scalar: the framework makes the ones itself, cheaper
