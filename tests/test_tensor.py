@@ -13,7 +13,7 @@ import threading
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as npst
 
@@ -507,6 +507,7 @@ def test_getitem_basic_indices_match_numpy(backend, key):
 
 
 @given(key=npst.basic_indices(X.shape, allow_newaxis=False, allow_ellipsis=True).map(_covering))
+@example(key=(0, 0, slice(1, None, -1), Ellipsis))  # a negative step ending at the start (dask#10555 family)
 def test_setitem_basic_indices_match_numpy(backend, key):
     expected = X.copy()
     expected[key] = -1.0
