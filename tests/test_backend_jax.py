@@ -278,6 +278,28 @@ def test_inplace_operators_rebind(x64):
         i += ut.asarray([0.5, 0.5], backend="jax")
 
 
+@pytest.mark.parametrize("key", [3, -4, (0, 5), (Ellipsis, 5), (None, 3), (slice(None), 9)], ids=repr)
+def test_out_of_bounds_integers_raise_instead_of_clamping(key):
+    values = np.arange(12).reshape(3, 4)
+    with pytest.raises(IndexError):
+        values[key]
+    t = ut.asarray(values, backend="jax")
+    raw = t.raw
+    with pytest.raises(IndexError, match="out of bounds"):
+        t[key]
+    with pytest.raises(IndexError, match="out of bounds"):
+        t[key] = 0
+    assert t.raw is raw
+
+
+def test_python_scalar_base_takes_the_array_dtype(x64):
+    # jnp.power(0, 0-d int8 array) alone gives int64
+    exponent = ut.asarray(2, dtype=ut.int8, backend="jax")
+    assert ut.pow(3, exponent).dtype == ut.int8 and ut.pow(3, exponent).item() == 9
+    with pytest.raises(OverflowError, match="300"):
+        ut.pow(300, exponent)
+
+
 # -- devices ------------------------------------------------------------------------------------
 
 def test_devices_map_to_the_unitensor_vocabulary(jb):

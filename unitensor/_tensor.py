@@ -264,7 +264,8 @@ class Tensor:
                     _ONE_DEVICE.get(backend) or _one_device(backend)
                     or backend.device_of(key._raw) == backend.device_of(self._raw))):
                 try:
-                    raw = self._raw[key] if plain else backend.getitem(self._raw, key._raw)
+                    raw = self._raw[key] if plain and backend.fast_getitem else backend.getitem(
+                        self._raw, key if plain else key._raw)
                 except Exception:  # keys the framework rejects (torch's negative steps) take the slow path
                     return _ns()._getitem(self, key)
                 out = _object_new(Tensor)

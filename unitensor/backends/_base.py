@@ -66,6 +66,9 @@ class Backend:
     fast_binary: bool = True
     #: whether ``tensor OP python_scalar`` may call the framework's operator directly
     fast_scalars: bool = True
+    #: whether ``tensor[int | slice | None | ...]`` may index the native array directly
+    #: (False where :meth:`getitem` must check the key first: JAX clamps out-of-bounds integers)
+    fast_getitem: bool = True
 
     #: the array API namespace of native arrays (set in ``__init__``)
     xp: Any

@@ -70,6 +70,8 @@ class JaxBackend(Backend):
     install_hint = "pip install 'unitensor[jax]'  (or: pip install jax)"
     type_modules = ("jax", "jaxlib")
     mutable = False
+    #: integer indices are bounds-checked in :meth:`getitem` (JAX clamps them)
+    fast_getitem = False
 
     def __init__(self) -> None:
         super().__init__()
@@ -140,7 +142,22 @@ class JaxBackend(Backend):
     def overrides(self) -> dict[str, Any]:
         fixed = {name: self._branch_cut_aware(name, symmetry) for name, symmetry in _BRANCH_CUT_SYMMETRY.items()}
         return {"searchsorted": self._searchsorted, "full": self._full, "arange": self._arange,
-                "cumulative_prod": self._cumulative_prod, **fixed}
+                "cumulative_prod": self._cumulative_prod,
+                "pow": self._pow, **fixed}
+
+    def _pow(self, x1: Any, x2: Any, /) -> Any:
+        # jnp.power(python_int, 0-d int8 array) promotes the int strongly (int64), and an int
+        # too large for x2's dtype wraps around; the standard's weak scalar takes x2's dtype
+        if type(x1) in (int, float, complex, bool) and isinstance(x2, self.array_types):
+            x1 = self._scalar_like(x1, x2.dtype)
+        return self.xp.pow(x1, x2)
+
+    def _scalar_like(self, scalar: Any, dtype: Any) -> Any:
+        np = self._np
+        target = self.xp.result_type(scalar, dtype)
+        if target.kind in "iu" and not np.iinfo(target).min <= scalar <= np.iinfo(target).max:
+            raise OverflowError(f"Python integer {scalar} out of bounds for {target}")
+        return self.xp.asarray(scalar, dtype=target)
 
     def _cumulative_prod(self, x: Any, /, *, axis: int | None = None, dtype: Any = None,
                          include_initial: bool = False) -> Any:
@@ -208,8 +225,13 @@ class JaxBackend(Backend):
 
     # -- arrays ----------------------------------------------------------------
 
+    def getitem(self, raw: Any, key: Any) -> Any:
+        _check_integer_bounds(raw.shape, key)
+        return raw[key]
+
     def setitem(self, raw: Any, key: Any, value: Any) -> Any:
         """JAX arrays are immutable: return the updated copy, which the Tensor rebinds to."""
+        _check_integer_bounds(raw.shape, key)  # JAX drops out-of-bounds writes silently
         return raw.at[key].set(value)
 
     # -- devices ---------------------------------------------------------------
@@ -313,6 +335,39 @@ class JaxBackend(Backend):
             return tuple(vjp(tuple(ones(out) if ct is None else ct for out, ct in zip(outputs, cotangents))))
 
         return outputs, aux, vjp_fn
+
+
+def _check_integer_bounds(shape: tuple[int, ...], key: Any) -> None:
+    """Raise IndexError for a Python int index outside its axis (JAX would clamp it)."""
+    parts = key if isinstance(key, tuple) else (key,)
+    ellipsis = next((i for i, part in enumerate(parts) if part is Ellipsis), None)
+    if ellipsis is None:
+        found = _axes_of(parts, 0)
+    else:
+        after = parts[ellipsis + 1:]
+        found = _axes_of(parts[:ellipsis], 0) + _axes_of(after, len(shape) - sum(map(_axes_used, after)))
+    for axis, index in found:
+        if 0 <= axis < len(shape) and not -shape[axis] <= index < shape[axis]:
+            raise IndexError(f"index {index} is out of bounds for axis {axis} with size {shape[axis]}")
+
+
+def _axes_used(part: Any) -> int:
+    """How many axes of the array one part of an index consumes."""
+    if part is None:
+        return 0
+    dtype = getattr(part, "dtype", None)
+    return part.ndim if dtype is not None and dtype == bool else 1
+
+
+def _axes_of(parts: tuple[Any, ...], first_axis: int) -> list[tuple[int, int]]:
+    """(axis, index) for each Python int in ``parts``, whose first part indexes ``first_axis``."""
+    found = []
+    axis = first_axis
+    for part in parts:
+        if type(part) is int:
+            found.append((axis, part))
+        axis += _axes_used(part)
+    return found
 
 
 def _x64_message(dtype_name: str, converting: bool = False) -> str:
