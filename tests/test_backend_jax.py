@@ -300,6 +300,24 @@ def test_python_scalar_base_takes_the_array_dtype(x64):
         ut.pow(300, exponent)
 
 
+SHAPE_MISMATCHES = {
+    "reshape": lambda z: ut.reshape(z(6), (4,)),
+    "concat": lambda z: ut.concat([z(2, 3), z(2, 2)]),
+    "matmul": lambda z: z(2, 3) @ z(2, 3),
+    "tensordot": lambda z: ut.tensordot(z(2, 3), z(2, 3), axes=1),
+    "add": lambda z: ut.add(z(3), z(2)),
+}
+
+
+@pytest.mark.parametrize("mismatch", SHAPE_MISMATCHES.values(), ids=SHAPE_MISMATCHES.keys())
+def test_shape_mismatches_raise_value_error_like_numpy(mismatch):
+    # JAX raises TypeError for these
+    with pytest.raises(ValueError):
+        mismatch(lambda *shape: ut.zeros(shape))
+    with pytest.raises(ValueError):
+        mismatch(lambda *shape: ut.zeros(shape, backend="jax"))
+
+
 # -- devices ------------------------------------------------------------------------------------
 
 def test_devices_map_to_the_unitensor_vocabulary(jb):

@@ -31,6 +31,8 @@ Pytrees
 
 from __future__ import annotations
 
+import functools
+import re
 from typing import Any
 
 from .._devices import Device
@@ -49,6 +51,12 @@ _PLATFORMS = {"cpu": "cpu", "gpu": "cuda", "cuda": "cuda", "rocm": "cuda"}
 #: complex functions whose branch cut JAX places without the sign of zero, and their symmetry
 _BRANCH_CUT_SYMMETRY = {"sqrt": "conjugate", "acos": "conjugate", "acosh": "conjugate", "asin": "conjugate",
                         "atanh": "conjugate", "asinh": "odd", "atan": "odd"}
+
+#: functions (besides the binary elementwise ones) whose shape errors JAX raises as TypeError
+_SHAPE_CHECKED = ["reshape", "concat", "matmul", "linalg.matmul", "tensordot", "linalg.tensordot"]
+#: JAX's messages for operands whose shapes do not fit together
+_SHAPE_ERROR = re.compile(r"incompatible shapes|cannot reshape|cannot concatenate|contracting dimensions",
+                          re.IGNORECASE)
 
 _X64_HINT = ("enable JAX's 64-bit mode with jax.config.update('jax_enable_x64', True) at the start of the "
              "program (or set the environment variable JAX_ENABLE_X64=1 before jax is imported)")
@@ -140,10 +148,16 @@ class JaxBackend(Backend):
     # -- functions that depart from the standard ---------------------------------
 
     def overrides(self) -> dict[str, Any]:
-        fixed = {name: self._branch_cut_aware(name, symmetry) for name, symmetry in _BRANCH_CUT_SYMMETRY.items()}
-        return {"searchsorted": self._searchsorted, "full": self._full, "arange": self._arange,
-                "cumulative_prod": self._cumulative_prod,
-                "pow": self._pow, **fixed}
+        from .._namespace import BINARY
+
+        fixed: dict[str, Any] = {
+            "searchsorted": self._searchsorted, "full": self._full, "arange": self._arange,
+            "cumulative_prod": self._cumulative_prod, "pow": self._pow,
+            **{name: self._branch_cut_aware(name, symmetry) for name, symmetry in _BRANCH_CUT_SYMMETRY.items()},
+        }
+        for name in [*BINARY, *_SHAPE_CHECKED]:
+            fixed[name] = _shape_errors_as_value_errors(fixed.get(name) or self._xp_function(name))
+        return fixed
 
     def _pow(self, x1: Any, x2: Any, /) -> Any:
         # jnp.power(python_int, 0-d int8 array) promotes the int strongly (int64), and an int
@@ -186,6 +200,12 @@ class JaxBackend(Backend):
         if values.shape[0] > 2:
             raise TypeError("arange() is only supported for booleans when the result has at most length 2.")
         return values.astype(dtype)
+
+    def _xp_function(self, name: str) -> Any:
+        target = self.xp
+        for part in name.split("."):
+            target = getattr(target, part)
+        return target
 
     def _branch_cut_aware(self, name: str, symmetry: str) -> Any:
         """``name`` evaluated where the zero that picks a side of its branch cut is +0.
@@ -335,6 +355,25 @@ class JaxBackend(Backend):
             return tuple(vjp(tuple(ones(out) if ct is None else ct for out, ct in zip(outputs, cotangents))))
 
         return outputs, aux, vjp_fn
+
+
+def _shape_errors_as_value_errors(function: Any) -> Any:
+    """``function`` raising ValueError, as NumPy and the other backends do, for mismatched shapes.
+
+    JAX raises TypeError there (``add`` of shapes (3,) and (2,), ``reshape`` to
+    another size, ``matmul`` of mismatched inner dimensions).
+    """
+
+    @functools.wraps(function)
+    def checked(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return function(*args, **kwargs)
+        except TypeError as exc:
+            if _SHAPE_ERROR.search(str(exc)):
+                raise ValueError(str(exc)) from exc
+            raise
+
+    return checked
 
 
 def _check_integer_bounds(shape: tuple[int, ...], key: Any) -> None:
