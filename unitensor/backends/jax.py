@@ -26,7 +26,12 @@ Devices
 
 Pytrees
     Loading the backend registers :class:`~unitensor.Tensor` as a JAX pytree
-    node, so ``jax.jit``, ``jax.vmap`` and ``jax.grad`` take and return Tensors.
+    node, so ``jax.jit`` and ``jax.vmap`` take and return Tensors.
+
+Smaller departures of ``jax.numpy`` from the standard are overridden, each
+with a comment at its override: out-of-bounds integer indices (JAX clamps),
+weakly typed arrays from Python scalars, complex branch cuts that ignore the
+sign of zero, index and accumulator dtypes, and TypeError for shape mismatches.
 """
 
 from __future__ import annotations
