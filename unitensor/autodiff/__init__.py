@@ -115,7 +115,7 @@ def value_and_grad(f: Callable[..., Any], argnums: int | Sequence[int] = 0, has_
                             + ("" if has_aux else ", or has_aux=True if f returns (value, aux)"))
         if value.dtype.kind not in ("real floating", "complex floating"):
             raise TypeError(f"grad() needs f to return a floating-point Tensor, got {value.dtype}")
-        gradient = vjp_fn(_ones_like(value), _final=True)
+        gradient = vjp_fn(value, _final=True)  # _final: the cotangent is ones like this value
         return out, gradient if not isinstance(argnums, int) else gradient[0]
 
     return value_and_grad_f
@@ -295,7 +295,7 @@ def _tape_vjp(f: Callable[..., Any], rebuild: Callable[..., Any], kwargs: dict[s
     leaf_nodes = [x._node for x in boxed]
 
     def vjp_fn(cotangent: Any, _final: bool = False) -> tuple[Any, ...]:
-        cotangents, structure = flatten(cotangent)
+        cotangents, structure = flatten(_ones_like(cotangent) if _final else cotangent)
         if structure != out_structure:
             raise ValueError("vjp_fn() needs a cotangent in the structure of f's output")
         grads = backward([(node, cotangents[i]) for i, node in tails], leaf_nodes) if tails else [None] * len(
@@ -362,9 +362,10 @@ def _native_vjp(f: Callable[..., Any], rebuild: Callable[..., Any], kwargs: dict
         if structure != layout["out"]:
             raise ValueError("vjp_fn() needs a cotangent in the structure of f's output")
         nested = bool(_open_native.get() or _open_traces.get())
-        raw_cotangents: tuple[Any, ...] = tuple(c.raw for c in cotangents)
-        if _final and len(cotangents) == 1 and cotangents[0].ndim == 0:
-            raw_cotangents = (None,)  # grad() of a scalar: the framework makes the ones itself, cheaper
+        if _final:  # grad(): ones like the output; for a 0-d one the framework makes them, cheaper
+            raw_cotangents: tuple[Any, ...] = (None,) if cotangent.ndim == 0 else (_ones_like(cotangent).raw,)
+        else:
+            raw_cotangents = tuple(c.raw for c in cotangents)
         raws = raw_vjp(raw_cotangents, create_graph=nested, retain_graph=nested or not _final)
         return split([new_tensor(r, backend) for r in raws])
 
