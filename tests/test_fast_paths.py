@@ -157,3 +157,114 @@ def test_mask_on_another_device_is_refused(backend):
     mask = ut.asarray(X > 0, backend=backend, device=devices[1])
     with pytest.raises(ValueError, match="two devices"):
         x[mask]
+
+
+# -- fast paths against the slow path: the torch backend's direct bindings ----------------
+#
+# On torch the fast paths call torch's own functions where the fast path already
+# guarantees what array_api_compat's wrappers fix, and retry on the slow path when
+# torch raises; these tests hold both paths to the same answers on every backend.
+
+def slow_path(name, *args, **kwargs):
+    """``name`` through the namespace's slow path (the complete implementation, every check)."""
+    from unitensor._namespace import call
+
+    return call(name, FUNCTIONS[name], args, kwargs)
+
+
+def assert_same_tensor(got, expected):
+    assert got.dtype is expected.dtype and got.shape == expected.shape
+    np.testing.assert_array_equal(got.numpy(force=True), expected.numpy(force=True))
+
+
+REDUCTION_KWARGS = [{}, {"axis": 0}, {"axis": -1, "keepdims": True}, {"keepdims": True}, {"axis": (0, 1)},
+                    {"axis": ()}]
+
+
+@pytest.mark.parametrize("kwargs", REDUCTION_KWARGS, ids=str)
+@pytest.mark.parametrize("dtype", [np.int8, np.uint8, np.int32, np.float32])
+@pytest.mark.parametrize("name", ["sum", "prod"])
+def test_sum_and_prod_fast_path_match_the_slow_path(backend, name, dtype, kwargs):
+    x = tensor((np.arange(1, 7).reshape(2, 3) % 4), backend, dtype)
+    assert_same_tensor(getattr(ut, name)(x, **kwargs), slow_path(name, x, **kwargs))
+
+
+@pytest.mark.parametrize("kwargs", REDUCTION_KWARGS + [{"ord": 1}, {"ord": float("inf"), "axis": 1},
+                                                       {"ord": 0, "axis": -1, "keepdims": True}], ids=str)
+@pytest.mark.parametrize("name", ["mean", "linalg.vector_norm"])
+def test_mean_and_vector_norm_fast_path_match_the_slow_path(backend, name, kwargs):
+    if name == "mean" and "ord" in kwargs:
+        pytest.skip("mean has no ord")
+    function = ut.linalg.vector_norm if name == "linalg.vector_norm" else ut.mean
+    x = tensor(X, backend)
+    got, expected = function(x, **kwargs), slow_path(name, x, **kwargs)
+    assert got.dtype is expected.dtype and got.shape == expected.shape
+    np.testing.assert_allclose(got.numpy(force=True), expected.numpy(force=True), rtol=1e-6)
+
+
+def test_max_norm_of_nothing_fast_path_matches_the_slow_path(backend):
+    empty = tensor(np.zeros((0,), np.float32), backend)
+    try:
+        expected = slow_path("linalg.vector_norm", empty, ord=float("inf"))  # 0 as in NumPy, or refused
+    except ValueError:
+        with pytest.raises(ValueError):
+            ut.linalg.vector_norm(empty, ord=float("inf"))
+        return
+    assert_same_tensor(ut.linalg.vector_norm(empty, ord=float("inf")), expected)
+
+
+@pytest.mark.parametrize("name", ["add", "subtract", "multiply", "divide", "pow", "maximum", "atan2", "hypot",
+                                  "equal", "less", "floor_divide", "remainder", "copysign", "logaddexp"])
+def test_binary_functions_fast_path_match_the_slow_path(backend, name):
+    x, y = tensor(X, backend), tensor(Y, backend)
+    assert_same_tensor(getattr(ut, name)(x, y), slow_path(name, x, y))
+
+
+def test_where_matmul_reshape_astype_fast_path_match_the_slow_path(backend):
+    x, y = tensor(X, backend), tensor(Y, backend)
+    assert_same_tensor(ut.where(x > y, x, y), slow_path("where", x > y, x, y))
+    assert_same_tensor(ut.matmul(x, ut.matrix_transpose(y)), slow_path("matmul", x, ut.matrix_transpose(y)))
+    assert_same_tensor(ut.reshape(x, (3, 2)), slow_path("reshape", x, (3, 2)))
+    assert_same_tensor(ut.reshape(x, (6,), copy=True), slow_path("reshape", x, (6,), copy=True))
+    assert_same_tensor(ut.astype(x, ut.int32), x.astype(ut.int16).astype(ut.int32))
+
+
+def test_integer_division_by_zero_retries_on_the_slow_path(backend):
+    x, zero = tensor([7, -7, 3], backend, np.int32), tensor([0, 2, 0], backend, np.int32)
+    np.testing.assert_array_equal(ut.floor_divide(x, zero).numpy(force=True)[1], -4)
+    assert_same_tensor(ut.remainder(x, zero), slow_path("remainder", x, zero))
+
+
+def test_torch_errors_raised_on_the_fast_path_come_out_translated():
+    pytest.importorskip("torch")
+    x = tensor(np.arange(6.0), "torch")
+    with pytest.raises(ValueError, match="reshape"):
+        ut.reshape(x, (4,))  # torch: RuntimeError
+    with pytest.raises(ValueError, match="vector_norm"):
+        ut.linalg.vector_norm(tensor([1, 2], "torch"))  # torch: RuntimeError, no integer kernel
+    with pytest.raises(ValueError, match="broadcast"):
+        ut.add(x, tensor(np.arange(4.0), "torch"))
+    with pytest.raises(TypeError, match="int64"):
+        ut.abs(tensor(np.arange(3, dtype=np.uint16), "torch"))  # torch: NotImplementedError
+
+
+def test_torch_reshape_keeps_the_standards_copy_rules():
+    torch = pytest.importorskip("torch")
+    data = torch.arange(6.0).reshape(2, 3)
+    x = ut.astensor(data)
+    assert ut.reshape(x, (3, 2)).raw.data_ptr() == data.data_ptr()
+    assert ut.reshape(x, (3, 2), copy=True).raw.data_ptr() != data.data_ptr()
+    with pytest.raises(ValueError):
+        ut.reshape(ut.astensor(data.T), (6,), copy=False)
+    assert ut.astype(x, ut.float32, copy=False).raw is data
+    assert ut.astype(x, ut.float32).raw is not data
+
+
+def test_torch_fast_table_binds_torch_itself():
+    """The fast paths call torch directly for the operations of the benchmark (no Python wrapper)."""
+    torch = pytest.importorskip("torch")
+    backend = ut.backends.get("torch")
+    for name in ("add", "multiply", "where", "matmul"):
+        backend.function(name)
+    assert backend._functions["add"] is torch.add and backend._functions["where"] is torch.where
+    assert backend._functions["matmul"] is torch.matmul

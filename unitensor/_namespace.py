@@ -219,8 +219,12 @@ def _unary(name: str) -> Callable[..., Any]:
                 impl = backend._functions[name]
             except KeyError:
                 impl = backend.function(name)
+            try:
+                raw = impl(x._raw)
+            except Exception:  # the slow path raises the standard's error type (torch's RuntimeError)
+                return call(name, function, (x,), {})
             out = _object_new(Tensor)
-            out._raw = impl(x._raw)
+            out._raw = raw
             out._backend = backend
             return out
         return call(name, function, (x,), {})
@@ -261,9 +265,13 @@ def _array_first(name: str) -> Callable[..., Any]:
                 impl = backend._functions[name]
             except KeyError:
                 impl = backend.function(name)
+            try:
+                # most calls pass the array alone: skip building the argument tuple and dict
+                raw = impl(x._raw, *args, **kwargs) if args or kwargs else impl(x._raw)
+            except Exception:  # the slow path raises the standard's error type (torch's RuntimeError)
+                return call(name, function, (x, *args), kwargs)
             out = _object_new(Tensor)
-            # most calls pass the array alone: skip building the argument tuple and dict
-            out._raw = impl(x._raw, *args, **kwargs) if args or kwargs else impl(x._raw)
+            out._raw = raw
             out._backend = backend
             return out
         if not isinstance(x, Tensor) and _registry.backend_of(x) is None:

@@ -261,7 +261,7 @@ class Tensor:
             # a mask or index array of this backend: on a backend with several devices, the
             # slow path's device check (torch would index CUDA data with a CPU mask)
             if plain or (kind is Tensor and key._backend is backend and (
-                    _ONE_DEVICE.get(backend) or _one_device(backend)
+                    (_ONE_DEVICE[backend] if backend in _ONE_DEVICE else _one_device(backend))
                     or backend.device_of(key._raw) == backend.device_of(self._raw))):
                 try:
                     raw = self._raw[key] if plain and backend.fast_getitem else backend.getitem(

@@ -59,7 +59,7 @@ from typing import Any, NamedTuple
 
 from .._devices import Device
 from .._dtypes import ALL_DTYPES, DType, uint16, uint32, uint64
-from ._base import Backend
+from ._base import Backend, BackendError
 
 __all__ = ["TorchBackend"]
 
@@ -94,9 +94,15 @@ class TorchBackend(Backend):
         self._np = np
         self.xp = xp
         self.array_types = (torch.Tensor,)
+        self._tensor_type = torch.Tensor
         self.version = torch.__version__
         self._map_dtypes({dtype: getattr(torch, dtype.name) for dtype in ALL_DTYPES})
         self._index_dtypes = (torch.int64, torch.int32, torch.bool)
+        self._unsigned = frozenset({torch.uint8, torch.uint16, torch.uint32, torch.uint64})
+        self._checked: dict[str, Callable[..., Any]] = {}  # see function()
+        self._complete: dict[str, Callable[..., Any]] | None = None
+        self._direct: dict[str, Callable[..., Any]] = {}
+        self._devices_by_native: dict[Any, Device] = {}
 
     # -- dtypes ----------------------------------------------------------------
 
@@ -136,16 +142,71 @@ class TorchBackend(Backend):
         table["searchsorted"] = self._bool_as_uint8(self._searchsorted)
         table["linspace"] = self._linspace
         table["linalg.matrix_rank"] = self._floating_input(xp.linalg.matrix_rank)
-        return {name: self._standard_errors(function, name) for name, function in table.items()}
+        return table
 
     def function(self, name: str) -> Callable[..., Any]:
-        cached = self._functions.get(name)
-        if cached is not None:
-            return cached
-        function = super().function(name)
-        if not getattr(function, "_ut_standard_errors", False):  # the namespace's own: wrap it once
-            function = self._functions[name] = self._standard_errors(function, name)
-        return function
+        """The implementation of ``name``, raising the standard's error types (see :meth:`_standard_errors`).
+
+        Two tables: this returns the complete implementation behind the error
+        translation, which the namespace's slow path calls. The fast paths read
+        ``self._functions``, filled here too: torch's own function wherever the
+        fast path already guarantees what ``array_api_compat``'s wrapper fixes
+        (:meth:`_direct_functions`), else the unwrapped implementation. A fast
+        path that raises retries on the slow path, so errors come out translated
+        without a Python wrapper around every successful call.
+        """
+        checked = self._checked.get(name)
+        if checked is not None:
+            return checked
+        if self._complete is None:
+            self._complete = self.overrides()
+            self._direct = self._direct_functions()
+        complete = self._complete.get(name)
+        if complete is None:
+            complete = self._namespace_function(name)
+        self._functions[name] = self._direct.get(name, complete)
+        checked = self._checked[name] = self._standard_errors(complete, name)
+        return checked
+
+    def _namespace_function(self, name: str) -> Callable[..., Any]:
+        try:
+            return _lookup(self.xp, name)
+        except AttributeError:
+            raise BackendError(
+                f"the {self.name} backend has no {name}(); convert the Tensor with .to(backend=...) to a "
+                f"backend that has it (e.g. 'numpy'), or add an override to the backend") from None
+
+    def _direct_functions(self) -> dict[str, Callable[..., Any]]:
+        """torch's own functions for the fast paths, where ``array_api_compat``'s wrappers fix nothing.
+
+        The fast paths call these only with plain tensors of one dtype for the
+        two-array functions (``standard_promotion`` is False), which is all
+        ``array_api_compat`` fixes in ``where``, ``matmul`` and the elementwise
+        functions (its ``_fix_promotion``). The reductions and ``reshape`` call
+        torch directly for the common arguments and the complete
+        implementation for the rest (``axis=()`` or a tuple, ``keepdims``
+        without an axis, unsigned accumulation, ``copy=``). Each
+        ``array_api_compat`` wrapper costs 1-4 us, more than the operation on a
+        small tensor.
+        """
+        from .._namespace import BINARY
+
+        torch, complete = self._torch, self._complete
+        assert complete is not None
+        direct: dict[str, Callable[..., Any]] = {
+            name: getattr(function, "__wrapped__", function)
+            for name, function in ((n, getattr(self.xp, n)) for n in BINARY)}
+        direct.update({
+            "where": torch.where, "matmul": torch.matmul, "linalg.matmul": torch.matmul,
+            # Tensor.to(dtype, copy=...) is compat's astype without a device
+            "astype": torch.Tensor.to,
+            "sum": _direct_reduction(torch.sum, complete["sum"], self._unsigned),
+            "prod": _direct_reduction(torch.prod, complete["prod"], self._unsigned),
+            "mean": _direct_reduction(torch.mean, self.xp.mean),
+            "reshape": _direct_reshape(torch.reshape, self.xp.reshape),
+            "linalg.vector_norm": _direct_vector_norm(torch.linalg.vector_norm, complete["linalg.vector_norm"]),
+        })
+        return direct
 
     def _standard_errors(self, function: Callable[..., Any], name: str) -> Callable[..., Any]:
         """``function`` raising the exceptions NumPy and the standard's other libraries raise.
@@ -154,7 +215,7 @@ class TorchBackend(Backend):
         fit, a singular matrix) where NumPy raises ``ValueError``, and
         ``NotImplementedError`` for a dtype it has no kernel for, where NumPy
         raises ``TypeError``. Other errors (out of memory, CUDA faults) pass
-        through unchanged. Costs one Python call; the ``try`` is free unless torch raises.
+        through unchanged. Only the slow path calls it (see :meth:`function`).
         """
         torch = self._torch
         invalid_input = (torch.linalg.LinAlgError,)
@@ -170,7 +231,6 @@ class TorchBackend(Backend):
                 raise ValueError(f"{name}(): {error}") from error
 
         call.__name__ = getattr(function, "__name__", name)
-        call._ut_standard_errors = True  # type: ignore[attr-defined]
         return call
 
     def _accumulating(self, reduce: Callable[..., Any]) -> Callable[..., Any]:
@@ -181,7 +241,7 @@ class TorchBackend(Backend):
         the bits are exactly the uint64 result.
         """
         torch = self._torch
-        unsigned = (torch.uint8, torch.uint16, torch.uint32, torch.uint64)
+        unsigned = self._unsigned
 
         def accumulate(x: Any, /, *args: Any, dtype: Any = None, **kwargs: Any) -> Any:
             target = dtype if dtype is not None else (torch.uint64 if x.dtype in unsigned else None)
@@ -313,7 +373,14 @@ class TorchBackend(Backend):
     # -- devices ---------------------------------------------------------------
 
     def device_of(self, raw: Any) -> Device:
-        return _as_device(raw.device)
+        # asked on every mask index (torch has several devices here, ``meta`` at least):
+        # a dict keyed by torch.device answers without building a Device
+        native = raw.device
+        try:
+            return self._devices_by_native[native]
+        except KeyError:
+            device = self._devices_by_native[native] = _as_device(native)
+            return device
 
     @functools.cache  # noqa: B019 - one backend object per process, never freed
     def _real_devices(self) -> tuple[Device, ...]:
@@ -335,6 +402,8 @@ class TorchBackend(Backend):
     # -- indexing ----------------------------------------------------------------
 
     def getitem(self, raw: Any, key: Any) -> Any:
+        if type(key) is self._tensor_type and key.dtype in self._index_dtypes:
+            return raw[key]  # a mask or an int32/int64 index array: nothing to fix
         key = self._index_key(key)
         flips, key = _flip_negative_steps(tuple(raw.shape), key)
         if flips:
@@ -517,6 +586,50 @@ def _no_axes(function: Callable[..., Any], keyword: str,
         return function(x, *args, **kwargs)
 
     call.__name__ = function.__name__
+    return call
+
+
+def _direct_reduction(reduce: Callable[..., Any], complete: Callable[..., Any],
+                      unsigned: frozenset[Any] = frozenset()) -> Callable[..., Any]:
+    """torch's ``reduce`` over all axes or one, else ``complete`` (tuples, ``axis=()``, ``keepdims``, dtypes).
+
+    torch takes ``keepdim`` only with an axis (pytorch/pytorch#71209), and
+    accumulates ``unsigned`` dtypes in int64 where the standard asks for uint64.
+    """
+    def call(x: Any, /, *, axis: Any = None, keepdims: bool = False, **kwargs: Any) -> Any:
+        if not kwargs and x.dtype not in unsigned:
+            if axis is None:
+                if not keepdims:
+                    return reduce(x)
+            elif type(axis) is int:
+                return reduce(x, axis, keepdims)  # positional: torch parses keywords slower
+        return complete(x, axis=axis, keepdims=keepdims, **kwargs)
+
+    call.__name__ = complete.__name__
+    return call
+
+
+def _direct_reshape(reshape: Callable[..., Any], complete: Callable[..., Any]) -> Callable[..., Any]:
+    """``torch.reshape`` (a view where possible, as the standard's ``copy=None``), else ``complete``."""
+    def call(x: Any, /, shape: Any, *, copy: bool | None = None) -> Any:
+        return reshape(x, shape) if copy is None else complete(x, shape, copy=copy)
+
+    call.__name__ = "reshape"
+    return call
+
+
+def _direct_vector_norm(norm: Callable[..., Any], complete: Callable[..., Any]) -> Callable[..., Any]:
+    """``torch.linalg.vector_norm`` but for ``axis=()`` and the max norm (see :func:`_no_axes`, :func:`_empty_max_norm`)."""
+    infinity = float("inf")
+
+    def call(x: Any, /, *, axis: Any = None, keepdims: bool = False, ord: Any = 2) -> Any:  # noqa: A002
+        if axis is None and ord == 2 and not keepdims:
+            return norm(x)  # torch parses every argument given, even a default (~0.4 us)
+        if (axis is None or type(axis) is int) and ord != infinity:
+            return norm(x, ord, axis, keepdims)
+        return complete(x, axis=axis, keepdims=keepdims, ord=ord)
+
+    call.__name__ = "vector_norm"
     return call
 
 
