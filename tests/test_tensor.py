@@ -178,6 +178,14 @@ def test_inplace_matmul_with_a_non_square_right_operand(backend):
     assert_matches(t, A @ right)
 
 
+def test_inplace_matmul_of_a_vector_keeps_its_shape(backend):
+    vector = np.arange(3.0)  # (3,) @= (3, 3) -> (3,), as NumPy allows
+    right = np.arange(9.0).reshape(3, 3)
+    t = tensor(vector, backend)
+    t @= tensor(right, backend)
+    assert_matches(t, vector @ right)
+
+
 def test_inplace_matmul_that_would_change_shape_raises_and_leaves_tensor(backend):
     square = A[:, :2]
     for right in (A, B[:2]):  # (2, 2) @ (2, 3) -> (2, 3); (2, 2) @ (2,) -> (2,)

@@ -554,15 +554,21 @@ def _binary_operator(name: str, x: Tensor, other: Any, reflected: bool) -> Any:
 
 
 def _result_shape(name: str, shape: tuple[int | None, ...], other: tuple[int | None, ...]) -> Any:
-    """The shape of ``x op other``; for matmul, None where an operand is a vector (it drops an axis)."""
+    """The shape of ``x op other`` by the operation's rule (broadcasting, or matmul's)."""
     if name != "matmul":
         return broadcast_shapes(shape, other)
-    if len(shape) < 2 or len(other) < 2:
-        return None
-    if None not in (shape[-1], other[-2]) and shape[-1] != other[-2]:
-        raise ValueError(f"matmul of shapes {shape} and {other}: the inner dimensions {shape[-1]} and "
-                         f"{other[-2]} differ")
-    return (*broadcast_shapes(shape[:-2], other[:-2]), shape[-2], other[-1])
+    if not shape or not other:
+        raise ValueError(f"matmul needs operands of at least one dimension, got shapes {shape} and {other}")
+    # a 1-D operand is a row (left) or column (right) vector whose added axis is dropped again
+    left = (1, *shape) if len(shape) == 1 else shape
+    right = (*other, 1) if len(other) == 1 else other
+    if None not in (left[-1], right[-2]) and left[-1] != right[-2]:
+        raise ValueError(f"matmul of shapes {shape} and {other}: the inner dimensions {left[-1]} and "
+                         f"{right[-2]} differ")
+    batch = broadcast_shapes(left[:-2], right[:-2])
+    rows = () if len(shape) == 1 else (left[-2],)
+    columns = () if len(other) == 1 else (right[-1],)
+    return (*batch, *rows, *columns)
 
 
 def _inplace_operator(name: str, x: Tensor, other: Any) -> Tensor:
