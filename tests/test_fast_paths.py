@@ -268,3 +268,29 @@ def test_torch_fast_table_binds_torch_itself():
         backend.function(name)
     assert backend._functions["add"] is torch.add and backend._functions["where"] is torch.where
     assert backend._functions["matmul"] is torch.matmul
+
+
+def test_astype_values_and_copies(backend):
+    x = tensor(X, backend)
+    np.testing.assert_array_equal(ut.astype(x, ut.int32).numpy(force=True), X.astype(np.int32))
+    same = ut.astype(x, ut.float32, copy=True)
+    assert same.raw is not x.raw and same.dtype is ut.float32
+    np.testing.assert_array_equal(same.numpy(force=True), X)
+
+
+def test_jax_shape_errors_raised_on_the_fast_path_come_out_as_value_errors():
+    pytest.importorskip("jax")
+    x = tensor(np.arange(6.0, dtype=np.float32), "jax")
+    with pytest.raises(ValueError):
+        ut.reshape(x, (4,))  # jax: TypeError
+    with pytest.raises(ValueError):
+        ut.add(x, tensor(np.arange(4.0, dtype=np.float32), "jax"))
+    with pytest.raises(ValueError):
+        ut.matmul(ut.reshape(x, (2, 3)), ut.reshape(x, (2, 3)))
+
+
+def test_jax_fast_table_skips_the_error_translation():
+    jnp = pytest.importorskip("jax.numpy")
+    backend = ut.backends.get("jax")
+    assert backend.function("add") is not jnp.add  # the slow path translates JAX's TypeError
+    assert backend._functions["add"] is jnp.add

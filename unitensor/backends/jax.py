@@ -110,6 +110,8 @@ class JaxBackend(Backend):
         self.fast_binary = len(self._device_list) < 2
         self._tracer_types = _differentiation_tracer_types()
         self._x64_state = _x64_state(jax)
+        self._complete: dict[str, Any] = {}  # see function()
+        self._overrides: dict[str, Any] = {}
         _register_pytree(jax)
 
     def _local_devices(self) -> list[Any]:
@@ -128,8 +130,8 @@ class JaxBackend(Backend):
         # With x64, jax.numpy promotes every pair the standard defines as the
         # standard does. Without it, pairs whose standard result is 64-bit
         # (uint32 with int32 -> int64) come out 32-bit, so the facade must
-        # promote itself and raise for them.
-        return self.x64_enabled()
+        # promote itself and raise for them. Read on every operator call: inlined.
+        return bool(self._x64_state.value)
 
     def native_dtype(self, dtype: DType) -> Any:
         native = super().native_dtype(dtype)
@@ -162,7 +164,41 @@ class JaxBackend(Backend):
         }
         for name in [*BINARY, *_SHAPE_CHECKED]:
             fixed[name] = _shape_errors_as_value_errors(fixed.get(name) or self._xp_function(name))
+        fixed["astype"] = self._astype
         return fixed
+
+    def function(self, name: str) -> Any:
+        """The implementation of ``name``; the fast paths read the same without the error translation.
+
+        The namespace's fast paths retry on the slow path (which calls this)
+        when JAX raises, so ``self._functions``, which they read, holds the
+        functions that :func:`_shape_errors_as_value_errors` wraps unwrapped:
+        the wrapper costs a Python call on every successful call otherwise.
+        """
+        complete = self._complete.get(name)
+        if complete is not None:
+            return complete
+        if not self._overrides:
+            self._overrides = self.overrides()
+        complete = self._overrides.get(name)
+        if complete is None:
+            try:
+                complete = self._xp_function(name)
+            except AttributeError:
+                raise BackendError(
+                    f"the {self.name} backend has no {name}(); convert the Tensor with .to(backend=...) to a "
+                    f"backend that has it (e.g. 'numpy'), or add an override to the backend") from None
+        self._complete[name] = complete
+        self._functions[name] = getattr(complete, "__wrapped__", complete) if name in _error_translated() \
+            else complete
+        return complete
+
+    def _astype(self, x: Any, dtype: Any, /, *, copy: bool = True, device: Any = None) -> Any:
+        # A cast to another dtype is a new array already; jnp.astype(copy=True) copies it once more
+        # (a second dispatch, 25-50 us on a small array), which an immutable array cannot observe
+        if device is None and x.dtype != dtype:
+            return self.xp.astype(x, dtype)
+        return self.xp.astype(x, dtype, copy=copy, device=device)
 
     def _pow(self, x1: Any, x2: Any, /) -> Any:
         # jnp.power(python_int, 0-d int8 array) promotes the int strongly (int64), and an int
@@ -360,6 +396,14 @@ class JaxBackend(Backend):
             return tuple(vjp(tuple(ones(out) if ct is None else ct for out, ct in zip(outputs, cotangents))))
 
         return outputs, aux, vjp_fn
+
+
+@functools.cache
+def _error_translated() -> frozenset[str]:
+    """The functions :meth:`JaxBackend.overrides` wraps with :func:`_shape_errors_as_value_errors`."""
+    from .._namespace import BINARY
+
+    return frozenset([*BINARY, *_SHAPE_CHECKED])
 
 
 def _shape_errors_as_value_errors(function: Any) -> Any:
