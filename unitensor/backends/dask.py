@@ -166,6 +166,13 @@ class DaskBackend(Backend):
         if 0 in selected:
             da.broadcast_to(da.asarray(value), selected)  # a value of the wrong shape is still an error
             return out  # nothing to write (Dask's __setitem__ fails on it)
+        value = da.broadcast_to(da.asarray(value, dtype=raw.dtype), selected)
+        if isinstance(key, tuple) and any(isinstance(k, slice) and k.step is not None and k.step < 0
+                                          for k in key):
+            # Dask fails on integers before a negative-step slice (IndexError in
+            # dask.array.slicing.setitem_array): write through length-1 slices instead
+            key = tuple(slice(k, k + 1 or None) if isinstance(k, int) else k for k in key)
+            value = value.reshape(raw[key].shape)
         out[key] = value
         return out
 
