@@ -13,17 +13,6 @@ from unitensor.backends import BackendNotInstalledError, UnknownBackendError
 from unitensor.backends.numpy import NumpyBackend
 
 
-class ToyBackend(NumpyBackend):
-    name = "toy"
-
-
-@pytest.fixture
-def toy():
-    ut.backends.register("toy", ToyBackend)
-    yield "toy"
-    ut.backends.unregister("toy")
-
-
 def test_default_backend_is_numpy():
     assert ut.get_backend().name == "numpy"
     assert ut.asarray([1.0]).backend.name == "numpy"

@@ -42,17 +42,6 @@ def assert_matches(t, expected):
     np.testing.assert_allclose(t.numpy(force=True), expected, rtol=1e-12, atol=0)
 
 
-class ToyBackend(NumpyBackend):
-    name = "toy"
-
-
-@pytest.fixture
-def toy():
-    ut.backends.register("toy", ToyBackend)
-    yield "toy"
-    ut.backends.unregister("toy")
-
-
 # -- operators ---------------------------------------------------------------------
 
 FLOAT_OPERATORS = [operator.add, operator.sub, operator.mul, operator.truediv, operator.floordiv, operator.mod,
