@@ -198,14 +198,19 @@ class Backend:
     def asarray(self, obj: Any, dtype: DType | None = None, device: Device | None = None,
                 copy: bool | None = None) -> Any:
         """Create a native array from Python data, a buffer or a native array of this backend."""
+        kwargs = self.native_placement(dtype, device)
+        if copy is not None:
+            kwargs["copy"] = copy
+        return self.xp.asarray(obj, **kwargs)
+
+    def native_placement(self, dtype: DType | None, device: Device | None) -> dict[str, Any]:
+        """``dtype=`` and ``device=`` keyword arguments in the framework's own terms (those given)."""
         kwargs: dict[str, Any] = {}
         if dtype is not None:
             kwargs["dtype"] = self.native_dtype(dtype)
         if device is not None:
             kwargs["device"] = self.native_device(device)
-        if copy is not None:
-            kwargs["copy"] = copy
-        return self.xp.asarray(obj, **kwargs)
+        return kwargs
 
     def from_dlpack(self, obj: Any, device: Device | None = None, copy: bool | None = None) -> Any:
         """Import an object that supports ``__dlpack__`` (zero-copy when possible)."""

@@ -433,11 +433,7 @@ class TorchBackend(Backend):
 
     def asarray(self, obj: Any, dtype: DType | None = None, device: Device | None = None,
                 copy: bool | None = None) -> Any:
-        kwargs: dict[str, Any] = {}
-        if dtype is not None:
-            kwargs["dtype"] = self.native_dtype(dtype)
-        if device is not None:
-            kwargs["device"] = self.native_device(device)
+        kwargs = self.native_placement(dtype, device)
         if copy is False and isinstance(obj, (list, tuple, int, float, complex, bool)):
             raise ValueError("asarray(copy=False) cannot wrap Python data without copying it; "
                              "pass copy=None or copy=True")
