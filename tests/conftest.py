@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 
@@ -17,8 +17,22 @@ class ToyBackend(NumpyBackend):
 
 
 @pytest.fixture
-def toy() -> Iterator[str]:
+def register_backend() -> Iterator[Callable[[str, type], str]]:
+    """Register backends for one test: ``register_backend(name, cls)`` returns the name; all are
+    unregistered after the test."""
+    names: list[str] = []
+
+    def register(name: str, backend: type) -> str:
+        ut.backends.register(name, backend)
+        names.append(name)
+        return name
+
+    yield register
+    for name in names:
+        ut.backends.unregister(name)
+
+
+@pytest.fixture
+def toy(register_backend: Callable[[str, type], str]) -> str:
     """The name of a run-time registered backend, unregistered after the test."""
-    ut.backends.register("toy", ToyBackend)
-    yield "toy"
-    ut.backends.unregister("toy")
+    return register_backend("toy", ToyBackend)

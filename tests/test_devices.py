@@ -171,10 +171,8 @@ class TwoDeviceBackend(NumpyBackend):
 
 
 @pytest.fixture
-def twodevice():
-    ut.backends.register("twodevice", TwoDeviceBackend)
-    yield "twodevice"
-    ut.backends.unregister("twodevice")
+def twodevice(register_backend):
+    return register_backend("twodevice", TwoDeviceBackend)
 
 
 def test_fake_backend_moves_between_its_devices(twodevice):

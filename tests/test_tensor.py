@@ -779,10 +779,8 @@ class _Without:
 
 
 @pytest.fixture
-def lacking():
-    ut.backends.register("lacking", LackingBackend)
-    yield "lacking"
-    ut.backends.unregister("lacking")
+def lacking(register_backend):
+    return register_backend("lacking", LackingBackend)
 
 
 def test_a_function_the_backend_lacks_says_so_and_how_to_fix(lacking):
