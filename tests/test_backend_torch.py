@@ -495,3 +495,127 @@ def test_storage_only_dtype_arithmetic_names_the_fix():
     with pytest.raises(TypeError, match=r"ut\.astype\(x, ut\.int64\)"):
         x + x
     np.testing.assert_array_equal((ut.astype(x, ut.int64) + 1).numpy(), [2, 3])
+
+
+# -- direct bindings: torch itself for the common call, array_api_compat's wrapper for the rest ------
+#
+# Both the fast paths' table (backend._functions) and the slow path's function (backend.function)
+# call torch directly for the common arguments; each must give what the complete implementation
+# (the backend's override, else array_api_compat's wrapper) gives, for every argument.
+
+def _complete(name):
+    """The implementation the direct bindings stand in for."""
+    import array_api_compat.torch as compat
+
+    override = ut.backends.get("torch").overrides().get(name)
+    if override is not None:
+        return override
+    namespace = compat
+    for part in name.split("."):
+        namespace = getattr(namespace, part)
+    return namespace
+
+
+def _outcome(function, *args, **kwargs):
+    try:
+        return function(*args, **kwargs)
+    except Exception as error:  # a refusal must stay a refusal
+        return error
+
+
+def _both_paths(name):
+    backend = ut.backends.get("torch")
+    slow = backend.function(name)
+    return {"fast": backend._functions[name], "slow": slow}
+
+
+def _assert_same_outcome(got, expected):
+    if isinstance(expected, Exception):
+        assert isinstance(got, Exception), f"expected a refusal like {expected!r}, got {got!r}"
+        return
+    assert not isinstance(got, Exception), f"{got!r} where the complete implementation gives {expected!r}"
+    assert got.dtype == expected.dtype and got.shape == expected.shape
+    torch.testing.assert_close(got, expected, rtol=0, atol=0, equal_nan=True)
+
+
+REDUCTION_CALLS = [{}, {"axis": 0}, {"axis": -1, "keepdims": True}, {"keepdims": True}, {"axis": (0, 1)},
+                   {"axis": ()}, {"dtype": torch.int64}, {"axis": 1, "dtype": torch.float64}]
+REDUCTION_DTYPES = [torch.bool, torch.int8, torch.uint8, torch.int32, torch.int64, torch.float32, torch.complex64]
+
+
+@pytest.mark.parametrize("path", ["fast", "slow"])
+@pytest.mark.parametrize("dtype", REDUCTION_DTYPES, ids=str)
+@pytest.mark.parametrize(("name", "kwargs"), [(name, kwargs) for name in ("sum", "prod", "mean")
+                                              for kwargs in REDUCTION_CALLS
+                                              if not (name == "mean" and "dtype" in kwargs)], ids=str)
+def test_direct_reductions_match_the_complete_implementation(name, kwargs, dtype, path):
+    x = torch.tensor(np.arange(1, 7).reshape(2, 3) % 4).to(dtype)
+    _assert_same_outcome(_outcome(_both_paths(name)[path], x, **kwargs), _outcome(_complete(name), x, **kwargs))
+
+
+@pytest.mark.parametrize("path", ["fast", "slow"])
+@pytest.mark.parametrize("kwargs", [{}, {"axis": 0}, {"axis": -1, "keepdims": True}, {"keepdims": True},
+                                    {"axis": (0, 1)}, {"axis": ()}, {"ord": 1}, {"ord": 0, "axis": 1},
+                                    {"ord": float("inf")}, {"ord": -float("inf"), "axis": 0}], ids=str)
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64, torch.complex64, torch.int32], ids=str)
+def test_direct_vector_norm_matches_the_complete_implementation(dtype, kwargs, path):
+    x = torch.tensor([[3.0, -4.0, 0.0], [1.0, 2.0, -2.0]]).to(dtype)
+    function = _both_paths("linalg.vector_norm")[path]
+    _assert_same_outcome(_outcome(function, x, **kwargs), _outcome(_complete("linalg.vector_norm"), x, **kwargs))
+    empty = torch.zeros((0,), dtype=dtype)
+    _assert_same_outcome(_outcome(function, empty, **kwargs), _outcome(_complete("linalg.vector_norm"), empty, **kwargs))
+
+
+@pytest.mark.parametrize("path", ["fast", "slow"])
+@pytest.mark.parametrize(("source", "target"), [(torch.float32, torch.int32), (torch.float32, torch.float32),
+                                                (torch.int64, torch.bool), (torch.complex64, torch.float64)],
+                         ids=str)
+@pytest.mark.parametrize("copy", [True, False])
+def test_direct_astype_keeps_the_standards_copy_rules(source, target, copy, path):
+    x = torch.tensor([1.5, -2.0, 0.0]).to(source)
+    function = _both_paths("astype")[path]
+    got, expected = function(x, target, copy=copy), _complete("astype")(x, target, copy=copy)
+    _assert_same_outcome(got, expected)
+    assert (got is x) == (expected is x) == (not copy and source is target)
+    _assert_same_outcome(function(x, target, device=torch.device("cpu")), expected)
+    for not_a_dtype in (torch.device("cpu"), torch.zeros(2, dtype=torch.int32)):
+        with pytest.raises(TypeError):  # Tensor.to would take a Tensor's dtype and device
+            function(x, not_a_dtype)
+
+
+def test_slow_reshape_keeps_the_standards_copy_rules():
+    reshape = ut.backends.get("torch").function("reshape")
+    data = torch.arange(6.0).reshape(2, 3)
+    assert reshape(data, (3, 2)).data_ptr() == data.data_ptr()
+    assert reshape(data, (3, 2), copy=True).data_ptr() != data.data_ptr()
+    with pytest.raises(ValueError):
+        reshape(data.T, (6,), copy=False)
+    with pytest.raises(ValueError):
+        reshape(data, (4,))
+
+
+#: operands the slow path may pass on: one dtype, two dtypes, a 0-d tensor of another dtype, Python scalars
+PROMOTING_OPERANDS = {
+    "one dtype": lambda: (torch.tensor([1.0, -2.0, 3.0]), torch.tensor([2.0, 0.5, -1.0])),
+    "int and float": lambda: (torch.tensor([1, -2, 3], dtype=torch.int32), torch.tensor([2.0, 0.5, -1.0])),
+    "0-d float64": lambda: (torch.tensor([1.0, -2.0, 3.0]), torch.tensor(2.5, dtype=torch.float64)),
+    "Python float": lambda: (torch.tensor([1, 2, 3], dtype=torch.int16), 2.0),
+    "integers, zero": lambda: (torch.tensor([7, -7, 3], dtype=torch.int32), torch.tensor([0, 2, 0], dtype=torch.int32)),
+}
+
+
+@pytest.mark.parametrize("operands", PROMOTING_OPERANDS.values(), ids=PROMOTING_OPERANDS.keys())
+@pytest.mark.parametrize("name", ["add", "multiply", "floor_divide", "remainder", "maximum", "less", "where"])
+def test_slow_promoting_functions_match_the_complete_implementation(name, operands):
+    x1, x2 = operands()
+    args = (torch.tensor([True, False, True]), x1, x2) if name == "where" else (x1, x2)
+    got = _outcome(ut.backends.get("torch").function(name), *args)
+    _assert_same_outcome(got, _outcome(_complete(name), *args))
+
+
+@pytest.mark.parametrize("operands", ["one dtype", "int and float"])
+def test_slow_matmul_matches_the_complete_implementation(operands):
+    x1, x2 = (torch.tensor(np.arange(6.0).reshape(2, 3)).to(torch.float32),
+              torch.tensor(np.arange(6).reshape(3, 2)).to(torch.float32 if operands == "one dtype" else torch.int64))
+    for name in ("matmul", "linalg.matmul"):
+        _assert_same_outcome(ut.backends.get("torch").function(name)(x1, x2), _complete(name)(x1, x2))
