@@ -40,8 +40,11 @@ def machine() -> dict[str, Any]:
             versions[name] = getattr(module, "__version__", "?")
     import os
 
+    from unitensor._accel import speedups
+
     return {"host": platform.node(), "cpu": cpu, "cores": os.cpu_count(), "python": platform.python_version(),
-            "platform": platform.platform(), "versions": versions, "threads": 1}
+            "platform": platform.platform(), "versions": versions, "threads": 1,
+            "unitensor_fast_paths": "C accelerator" if speedups is not None else "pure Python"}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -69,7 +72,8 @@ def main(argv: list[str] | None = None) -> int:
     results["targets"] = report.targets(results)
     print(report.targets_table(results["targets"]))
     print(f"\nmachine: {results['machine']['cpu']} ({results['machine']['cores']} cores), "
-          f"Python {results['machine']['python']}, host {results['machine']['host']}")
+          f"Python {results['machine']['python']}, host {results['machine']['host']}; "
+          f"unitensor fast paths: {results['machine']['unitensor_fast_paths']}")
 
     RESULTS.mkdir(exist_ok=True)
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")

@@ -12,17 +12,17 @@ way ``__torch_function__`` does in PyTorch.
 
 from __future__ import annotations
 
+import functools
 import operator
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from . import backends as _registry
+from ._accel import speedups as _speedups
 from ._config import get_backend
 from ._devices import Device, as_device
 from ._dtypes import DType, as_dtype, result_type
-from ._tensor import _BINARY_OPERATORS, Tensor, new_tensor
-
-_object_new = object.__new__
+from ._tensor import _BINARY_OPERATORS, Tensor, _object_new, new_tensor
 
 # -- the standard's functions, by how their arguments are shaped ---------------
 
@@ -211,7 +211,10 @@ def _public_name(name: str) -> str:
     return name.rpartition(".")[2]
 
 
-def _unary(name: str) -> Callable[..., Any]:
+def _unary(name: str) -> tuple[Callable[..., Any], Callable[..., Any]]:
+    def slow(x: Any, /) -> Any:
+        return call(name, FUNCTIONS[name], (x,), {})
+
     def function(x: Any, /) -> Any:
         if type(x) is Tensor:
             backend = x._backend
@@ -222,17 +225,22 @@ def _unary(name: str) -> Callable[..., Any]:
             try:
                 raw = impl(x._raw)
             except Exception:  # the slow path raises the standard's error type (torch's RuntimeError)
-                return call(name, function, (x,), {})
+                return slow(x)
             out = _object_new(Tensor)
             out._raw = raw
             out._backend = backend
             return out
-        return call(name, function, (x,), {})
+        return slow(x)
 
-    return function
+    return function, slow
 
 
-def _binary(name: str) -> Callable[..., Any]:
+def _binary(name: str) -> tuple[Callable[..., Any], Callable[..., Any]]:
+    def slow(x1: Any, x2: Any, /) -> Any:
+        if not isinstance(x1, Tensor) and not isinstance(x2, Tensor) and _is_scalar(x1) and _is_scalar(x2):
+            raise TypeError(f"{_public_name(name)}() needs at least one array argument, got two Python scalars")
+        return call(name, FUNCTIONS[name], (x1, x2), {})
+
     def function(x1: Any, x2: Any, /) -> Any:
         if type(x1) is Tensor and type(x2) is Tensor:
             backend = x1._backend
@@ -245,19 +253,23 @@ def _binary(name: str) -> Callable[..., Any]:
                 try:
                     raw = impl(x1._raw, x2._raw)
                 except Exception:  # e.g. two devices: the slow path checks and says so clearly
-                    return call(name, function, (x1, x2), {})
+                    return slow(x1, x2)
                 out = _object_new(Tensor)
                 out._raw = raw
                 out._backend = backend
                 return out
-        if not isinstance(x1, Tensor) and not isinstance(x2, Tensor) and _is_scalar(x1) and _is_scalar(x2):
-            raise TypeError(f"{_public_name(name)}() needs at least one array argument, got two Python scalars")
-        return call(name, function, (x1, x2), {})
+        return slow(x1, x2)
 
-    return function
+    return function, slow
 
 
-def _array_first(name: str) -> Callable[..., Any]:
+def _array_first(name: str) -> tuple[Callable[..., Any], Callable[..., Any]]:
+    def slow(x: Any, /, *args: Any, **kwargs: Any) -> Any:
+        if not isinstance(x, Tensor) and _registry.backend_of(x) is None:
+            raise TypeError(f"{_public_name(name)}() takes a Tensor, not {type(x).__name__}; "
+                            f"make one with ut.asarray(...)")
+        return call(name, FUNCTIONS[name], (x, *args), kwargs)
+
     def function(x: Any, /, *args: Any, **kwargs: Any) -> Any:
         if type(x) is Tensor and "dtype" not in kwargs and "device" not in kwargs:
             backend = x._backend
@@ -269,23 +281,22 @@ def _array_first(name: str) -> Callable[..., Any]:
                 # most calls pass the array alone: skip building the argument tuple and dict
                 raw = impl(x._raw, *args, **kwargs) if args or kwargs else impl(x._raw)
             except Exception:  # the slow path raises the standard's error type (torch's RuntimeError)
-                return call(name, function, (x, *args), kwargs)
+                return slow(x, *args, **kwargs)
             out = _object_new(Tensor)
             out._raw = raw
             out._backend = backend
             return out
-        if not isinstance(x, Tensor) and _registry.backend_of(x) is None:
-            raise TypeError(f"{_public_name(name)}() takes a Tensor, not {type(x).__name__}; "
-                            f"make one with ut.asarray(...)")
-        return call(name, function, (x, *args), kwargs)
+        return slow(x, *args, **kwargs)
 
-    return function
+    return function, slow
 
 
-def _general(name: str) -> Callable[..., Any]:
+def _general(name: str) -> tuple[Callable[..., Any], Callable[..., Any]]:
     fast = name in ARRAYS_ONLY
-    # where's condition takes no part in promotion; None: the function does not promote
-    promoted_from = (1 if name == "where" else 0) if name in PROMOTING else None
+    promoted_from = _promoted_from(name)
+
+    def slow(*args: Any, **kwargs: Any) -> Any:
+        return call(name, FUNCTIONS[name], args, kwargs)
 
     def function(*args: Any, **kwargs: Any) -> Any:
         if fast and args and type(args[0]) is Tensor:
@@ -300,14 +311,19 @@ def _general(name: str) -> Callable[..., Any]:
                 try:
                     raw = impl(*raws, **kwargs) if kwargs else impl(*raws)
                 except Exception:  # e.g. two devices: the slow path checks and says so clearly
-                    return call(name, function, args, kwargs)
+                    return slow(*args, **kwargs)
                 out = _object_new(Tensor)
                 out._raw = raw
                 out._backend = backend
                 return out
-        return call(name, function, args, kwargs)
+        return slow(*args, **kwargs)
 
-    return function
+    return function, slow
+
+
+def _promoted_from(name: str) -> int | None:
+    """The first argument that takes part in promotion (where's condition does not); None if none do."""
+    return (1 if name == "where" else 0) if name in PROMOTING else None
 
 
 #: GENERAL functions that take only arrays positionally and return one array: plain
@@ -353,7 +369,7 @@ def _one_dtype(raws: list[Any], start: int) -> bool:
     return True
 
 
-def _creation(name: str) -> Callable[..., Any]:
+def _creation(name: str) -> tuple[Callable[..., Any], None]:
     def function(*args: Any, dtype: DType | None = None, device: Device | str | None = None,
                  backend: str | _registry.Backend | None = None, **kwargs: Any) -> Any:
         chosen = _registry.get(backend) if backend is not None else get_backend()
@@ -364,7 +380,7 @@ def _creation(name: str) -> Callable[..., Any]:
         raw_args = [a._raw if isinstance(a, Tensor) else a for a in args]
         return wrap(chosen.function(name)(*raw_args, **kwargs), chosen)
 
-    return function
+    return function, None
 
 
 _FACTORIES = [(UNARY, _unary), (BINARY, _binary), (ARRAY_FIRST, _array_first),
@@ -378,11 +394,28 @@ def _is_scalar(x: Any) -> bool:
 def _build() -> None:
     for names, factory in _FACTORIES:
         for name in names:
-            function = factory(name)
+            function, slow = factory(name)
             function.__name__ = function.__qualname__ = _public_name(name)
             function.__doc__ = (f"The array API's ``{name}``, on whatever backend holds the arguments.\n\n"
                                 f"See https://data-apis.org/array-api/latest/ for its semantics.")
-            FUNCTIONS[name] = function
+            FUNCTIONS[name] = _accelerated(name, factory, function, slow)
+
+
+def _accelerated(name: str, factory: Callable[..., Any], function: Callable[..., Any],
+                 slow: Callable[..., Any] | None) -> Callable[..., Any]:
+    """``function``'s C twin where the accelerator is built and the function has a fast path.
+
+    The C function runs the same fast path and hands every other call to
+    ``slow``; it carries ``function``'s name and docstring, and its signature
+    through ``__wrapped__``.
+    """
+    if _speedups is None or slow is None or (factory is _general and name not in ARRAYS_ONLY):
+        return function
+    kinds = {_unary: _speedups.UNARY, _binary: _speedups.BINARY, _array_first: _speedups.ARRAY_FIRST,
+             _general: _speedups.ARRAYS}
+    promoted_from = _promoted_from(name)
+    fast = _speedups.Function(kinds[factory], name, slow, -1 if promoted_from is None else promoted_from)
+    return functools.update_wrapper(fast, function)
 
 
 _build()
@@ -456,6 +489,10 @@ def astype(x: Tensor, dtype: DType, /, *, copy: bool = True, device: Device | st
         out._raw = impl(x._raw, backend.native_dtype(dtype), copy=copy)
         out._backend = backend
         return out
+    return _astype_slow(x, dtype, copy=copy, device=device)
+
+
+def _astype_slow(x: Tensor, dtype: DType, /, *, copy: bool = True, device: Device | str | None = None) -> Tensor:
     dtype = as_dtype(dtype)
     if not isinstance(x, Tensor):
         raise TypeError(f"astype() takes a Tensor, not {type(x).__name__}")
@@ -465,6 +502,11 @@ def astype(x: Tensor, dtype: DType, /, *, copy: bool = True, device: Device | st
         x = x.to(device)
     backend = x._backend
     return new_tensor(backend.function("astype")(x._raw, backend.native_dtype(dtype), copy=copy), backend)
+
+
+if _speedups is not None:
+    astype = functools.update_wrapper(  # noqa: F811  (the same, with its fast path in C)
+        _speedups.Function(_speedups.ASTYPE, "astype", _astype_slow), astype)
 
 
 def from_dlpack(x: Any, /, *, device: Device | str | None = None, copy: bool | None = None,

@@ -5,6 +5,10 @@ attribute reads over the raw framework call (both operands plain Tensors of
 one backend, a framework that already promotes like the standard or equal
 dtypes, a single-device backend); everything else, including the checks the
 standard asks for, runs on the slow path through the namespace functions.
+
+Where the C accelerator is built (:mod:`unitensor._accel`), Tensor's base
+class ``_speedups.Core`` holds the slots and runs the same fast paths in C;
+the Python ones below are installed only without it.
 """
 
 from __future__ import annotations
@@ -14,15 +18,19 @@ from collections.abc import Callable
 from typing import Any
 
 from . import backends as _registry
+from ._accel import speedups as _speedups
 from ._devices import Device, as_device
 from ._dtypes import DType
 
 __all__ = ["Tensor", "astensor", "new_tensor"]
 
-_object_new = object.__new__
+#: the slots live in the C base class when it is built
+_Base: type = _speedups.Core if _speedups is not None else object
+#: allocate a Tensor (or subclass) without __init__: ``_object_new(Tensor)``
+_object_new = _Base.__new__
 
 
-class Tensor:
+class Tensor(_Base):  # type: ignore[valid-type,misc]
     """An array of any backend, with one API.
 
     Create one with :func:`unitensor.asarray` or wrap a native array without a
@@ -39,7 +47,7 @@ class Tensor:
     """
 
     #: ``_node`` is used only by the autodiff tape's Tensor subclass (unitensor.autodiff)
-    __slots__ = ("_raw", "_backend", "_node", "__weakref__")
+    __slots__ = () if _speedups is not None else ("_raw", "_backend", "_node", "__weakref__")
     #: make NumPy defer to Tensor in mixed expressions (``ndarray + Tensor``)
     __array_ufunc__ = None
     __array_priority__ = 1000
@@ -253,27 +261,6 @@ class Tensor:
 
     # -- indexing ------------------------------------------------------------
 
-    def __getitem__(self, key: Any) -> Tensor:
-        if type(self) is Tensor:
-            kind = type(key)
-            backend = self._backend
-            plain = kind in _PLAIN_KEYS or (kind is tuple and _plain_tuple(key))
-            # a mask or index array of this backend: on a backend with several devices, the
-            # slow path's device check (torch would index CUDA data with a CPU mask)
-            if plain or (kind is Tensor and key._backend is backend and (
-                    (_ONE_DEVICE[backend] if backend in _ONE_DEVICE else _one_device(backend))
-                    or backend.device_of(key._raw) == backend.device_of(self._raw))):
-                try:
-                    raw = self._raw[key] if plain and backend.fast_getitem else backend.getitem(
-                        self._raw, key if plain else key._raw)
-                except Exception:  # keys the framework rejects (torch's negative steps) take the slow path
-                    return _ns()._getitem(self, key)
-                out = _object_new(Tensor)
-                out._raw = raw
-                out._backend = backend
-                return out
-        return _ns()._getitem(self, key)
-
     def __setitem__(self, key: Any, value: Any) -> None:
         result = _ns()._setitem(self, key, value)
         if result is not self:
@@ -295,6 +282,29 @@ class Tensor:
 
 
 _PLAIN_KEYS = frozenset({int, slice, type(None), type(Ellipsis)})
+
+
+def _getitem(self: Tensor, key: Any) -> Tensor:
+    """``self[key]``: plain keys index the native array, the rest takes the namespace's checks."""
+    if type(self) is Tensor:
+        kind = type(key)
+        backend = self._backend
+        plain = kind in _PLAIN_KEYS or (kind is tuple and _plain_tuple(key))
+        # a mask or index array of this backend: on a backend with several devices, the
+        # slow path's device check (torch would index CUDA data with a CPU mask)
+        if plain or (kind is Tensor and key._backend is backend and (
+                (_ONE_DEVICE[backend] if backend in _ONE_DEVICE else _one_device(backend))
+                or backend.device_of(key._raw) == backend.device_of(self._raw))):
+            try:
+                raw = self._raw[key] if plain and backend.fast_getitem else backend.getitem(
+                    self._raw, key if plain else key._raw)
+            except Exception:  # keys the framework rejects (torch's negative steps) take the slow path
+                return _ns()._getitem(self, key)
+            out = _object_new(Tensor)
+            out._raw = raw
+            out._backend = backend
+            return out
+    return _ns()._getitem(self, key)
 
 
 #: backend -> whether it has a single device here (devices do not come and go in a process)
@@ -325,6 +335,10 @@ def new_tensor(raw: Any, backend: _registry.Backend) -> Tensor:
     out._raw = raw
     out._backend = backend
     return out
+
+
+if _speedups is not None:
+    new_tensor = _speedups.wrap  # noqa: F811  (the same, in C)
 
 
 def astensor(x: Any) -> Tensor:
@@ -458,12 +472,58 @@ def _unary_method(function_name: str, op: Callable[[Any], Any]) -> Callable[[Ten
     return method
 
 
-for _dunder, _name, _op, _ in _BINARY_OPERATORS:
-    setattr(Tensor, _dunder, _binary_method(_name, _op))
+_UNARY_OPERATORS = [("__neg__", "negative", operator.neg), ("__pos__", "positive", operator.pos),
+                    ("__abs__", "abs", operator.abs), ("__invert__", "bitwise_invert", operator.invert)]
+
+
+def _install_python_operators() -> None:
+    """The pure-Python fast paths, for when the C accelerator is not built."""
+    for dunder, name, op, _ in _BINARY_OPERATORS:
+        setattr(Tensor, dunder, _binary_method(name, op))
+        if name in _REFLECTED:
+            setattr(Tensor, "__r" + dunder[2:], _reflected_method(name, op))
+    for dunder, name, op in _UNARY_OPERATORS:
+        setattr(Tensor, dunder, _unary_method(name, op))
+    Tensor.__getitem__ = _getitem  # type: ignore[method-assign]
+
+
+def _slow_binary(name: str, x: Tensor, other: Any, reflected: bool) -> Any:
+    return _ns()._binary_operator(name, x, other, reflected)
+
+
+def _slow_unary(name: str, x: Tensor) -> Any:
+    return getattr(_ns(), name)(x)
+
+
+def _fast_flags(backend: _registry.Backend) -> tuple[int, dict[str, Any], dict[DType, Any]]:
+    """What the C fast paths may do with ``backend``'s arrays: read once per backend.
+
+    The flags are constants of a backend; ``standard_promotion`` may be a
+    property (JAX computes it from the x64 state), and is then read on
+    every call whose dtypes differ.
+    """
+    assert _speedups is not None
+    flags = 0
+    for flag, bit in [("fast_binary", _speedups.FAST_BINARY), ("fast_scalars", _speedups.FAST_SCALARS),
+                      ("fast_getitem", _speedups.FAST_GETITEM)]:
+        if getattr(backend, flag):
+            flags |= bit
+    if type(backend).native_dtype is _registry.Backend.native_dtype:
+        flags |= _speedups.PLAIN_DTYPES
+    if type(backend).getitem is _registry.Backend.getitem:
+        flags |= _speedups.PLAIN_GETITEM
+    if _one_device(backend):
+        flags |= _speedups.ONE_DEVICE
+    if not isinstance(getattr(type(backend), "standard_promotion", None), property):
+        flags |= _speedups.PROMOTION_KNOWN | (_speedups.PROMOTES if backend.standard_promotion else 0)
+    return flags, backend._functions, backend._to_native
+
+
+for _dunder, _name, _, _ in _BINARY_OPERATORS:
     if _name in _REFLECTED:
-        setattr(Tensor, "__r" + _dunder[2:], _reflected_method(_name, _op))
         setattr(Tensor, "__i" + _dunder[2:], _inplace_method(_name))
-for _dunder, _name, _op in [("__neg__", "negative", operator.neg), ("__pos__", "positive", operator.pos),
-                            ("__abs__", "abs", operator.abs), ("__invert__", "bitwise_invert", operator.invert)]:
-    setattr(Tensor, _dunder, _unary_method(_name, _op))
-del _dunder, _name, _op
+del _dunder, _name
+if _speedups is None:
+    _install_python_operators()
+else:
+    _speedups.configure(Tensor, DType, _slow_binary, _slow_unary, _getitem, _fast_flags)

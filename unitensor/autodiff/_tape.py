@@ -27,12 +27,11 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from .._namespace import FUNCTIONS, _getitem, _setitem
-from .._tensor import _BINARY_OPERATORS, _REFLECTED, Tensor, new_tensor
+from .._tensor import _BINARY_OPERATORS, _REFLECTED, Tensor, _object_new, new_tensor
 
 __all__ = ["Traced", "Node", "new_trace", "leaf", "backward", "unbox", "functional_setitem",
            "NoGradientRule"]
 
-_object_new = object.__new__
 _trace_ids = itertools.count(1)
 _FLOATING = frozenset({"real floating", "complex floating"})
 
