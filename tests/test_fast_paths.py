@@ -136,6 +136,10 @@ def test_reshape_and_astype_keep_the_standards_copy_rules():
     assert not np.shares_memory(backend.function("reshape")(data, (3, 2), copy=True), data)
     assert backend.function("astype")(data, np.dtype("float64"), copy=False) is data
     assert backend.function("astype")(data, np.dtype("float64")) is not data
+    assert not np.shares_memory(backend.function("astype")(data, np.dtype("float64"), copy=True), data)
+    assert backend.function("astype")(data, np.dtype("int32"), copy=False).dtype == np.int32
+    assert backend.function("astype")(data, np.dtype("float32"), device="cpu").dtype == np.float32
+    assert backend.function("astype")(np.float64(2.5), np.dtype("int8")) == 2  # a NumPy scalar (a reduction's result)
     with pytest.raises(ValueError, match="cpu"):
         backend.function("astype")(data, np.dtype("float32"), device="cuda:0")
 
@@ -144,6 +148,7 @@ def test_reshape_and_astype_keep_the_standards_copy_rules():
 def test_elementwise_code_does_not_import_array_api_compat():
     code = ("import sys, unitensor as ut; t = ut.asarray([1.0, 2.0]); "
             "ut.sum(ut.exp(t) * 2 + t)[()]; ut.where(t > 1, t, -t); t[t > 1]; ut.reshape(t, (2, 1)); "
+            "ut.linalg.vector_norm(t); ut.astype(t, ut.int32); "
             "print('array_api_compat.numpy' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

@@ -97,6 +97,8 @@ class NumpyBackend(Backend):
             "min": _extremum(np.minimum.reduce),
             "reshape": _reshape,
             "astype": _astype,
+            # array_api_compat's own (it re-exports it): bound here without importing compat
+            "linalg.vector_norm": np.linalg.vector_norm,
             # array_api_compat wraps these only for NumPy < 2
             "matmul": np.matmul,
             "permute_dims": np.permute_dims,
@@ -170,6 +172,8 @@ def _reshape(x: Any, /, shape: tuple[int, ...], *, copy: bool | None = None) -> 
 
 
 def _astype(x: Any, dtype: Any, /, *, copy: bool = True, device: Any = None) -> Any:
+    if device is None and copy is True:
+        return x.astype(dtype)  # NumPy's default is copy=True; parsing the keyword costs ~50 ns
     if device not in (None, "cpu"):
         raise ValueError(f"the numpy backend has only the 'cpu' device, not {device!r}")
     return x.astype(dtype, copy=copy)
