@@ -560,10 +560,9 @@ def test_direct_reductions_match_the_complete_implementation(name, kwargs, dtype
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64, torch.complex64, torch.int32], ids=str)
 def test_direct_vector_norm_matches_the_complete_implementation(dtype, kwargs, path):
     x = torch.tensor([[3.0, -4.0, 0.0], [1.0, 2.0, -2.0]]).to(dtype)
-    function = _both_paths("linalg.vector_norm")[path]
-    _assert_same_outcome(_outcome(function, x, **kwargs), _outcome(_complete("linalg.vector_norm"), x, **kwargs))
-    empty = torch.zeros((0,), dtype=dtype)
-    _assert_same_outcome(_outcome(function, empty, **kwargs), _outcome(_complete("linalg.vector_norm"), empty, **kwargs))
+    function, complete = _both_paths("linalg.vector_norm")[path], _complete("linalg.vector_norm")
+    for data in (x, torch.zeros((0,), dtype=dtype)):
+        _assert_same_outcome(_outcome(function, data, **kwargs), _outcome(complete, data, **kwargs))
 
 
 @pytest.mark.parametrize("path", ["fast", "slow"])

@@ -81,6 +81,8 @@ class TorchBackend(Backend):
     # GPU), is left to torch: checking devices on every operation would cost
     # more than the operation itself.
     fast_binary = True
+    #: torch.device compares type and index, as Device does
+    native_device_equality = True
 
     # Room for native gradients: the autodiff work adds ``native_vjp`` here.
 
@@ -610,7 +612,7 @@ def _one_dtype(native: Callable[..., Any], fallback: Callable[..., Any], tensor:
         if type(x1) is tensor and type(x2) is tensor and x1.dtype is x2.dtype:
             try:
                 return native(x1, x2)
-            except Exception:  # noqa: S110 - fallback raises the translated error
+            except Exception:  # the fallback gives the answer, or the translated error
                 pass
         return fallback(x1, x2)
 
@@ -624,7 +626,7 @@ def _one_dtype_where(where: Callable[..., Any], fallback: Callable[..., Any], te
         if type(x1) is tensor and type(x2) is tensor and x1.dtype is x2.dtype:
             try:
                 return where(condition, x1, x2)
-            except Exception:  # noqa: S110 - fallback raises the translated error
+            except Exception:  # the fallback gives the answer, or the translated error
                 pass
         return fallback(condition, x1, x2)
 
@@ -653,7 +655,7 @@ def _direct_reduction(reduce: Callable[..., Any], fallback: Callable[..., Any],
                     out = reduce(x, axis, keepdims)
                     if out.dtype is not int64 or x.dtype not in unsigned:
                         return out
-        except Exception:  # noqa: S110 - fallback raises the translated error
+        except Exception:  # the fallback gives the answer, or the translated error
             pass
         return fallback(x, axis=axis, dtype=dtype, keepdims=keepdims)
 
@@ -673,7 +675,7 @@ def _direct_mean(mean: Callable[..., Any], fallback: Callable[..., Any]) -> Call
                 return mean(x, axis, keepdims)
             if axis is None and not keepdims:
                 return mean(x)
-        except Exception:  # noqa: S110 - fallback raises the translated error
+        except Exception:  # the fallback gives the answer, or the translated error
             pass
         return fallback(x, axis=axis, keepdims=keepdims)
 
@@ -687,7 +689,7 @@ def _direct_reshape(reshape: Callable[..., Any], fallback: Callable[..., Any]) -
         if copy is None:
             try:
                 return reshape(x, shape)
-            except Exception:  # noqa: S110 - fallback raises the translated error
+            except Exception:  # the fallback gives the answer, or the translated error
                 pass
         return fallback(x, shape, copy=copy)
 
@@ -705,7 +707,7 @@ def _direct_vector_norm(norm: Callable[..., Any], fallback: Callable[..., Any]) 
                 return norm(x)  # torch parses every argument given, even a default (~0.4 us)
             if (axis is None or type(axis) is int) and ord != infinity:
                 return norm(x, ord, axis, keepdims)
-        except Exception:  # noqa: S110 - fallback raises the translated error
+        except Exception:  # the fallback gives the answer, or the translated error
             pass
         return fallback(x, axis=axis, keepdims=keepdims, ord=ord)
 
@@ -724,7 +726,7 @@ def _direct_astype(to: Callable[..., Any], fallback: Callable[..., Any], dtype_t
         if device is None and type(dtype) is dtype_type:
             try:
                 return to(x, dtype, False, copy)
-            except Exception:  # noqa: S110 - fallback raises the translated error
+            except Exception:  # the fallback gives the answer, or the translated error
                 pass
         return fallback(x, dtype, copy=copy, device=device)
 
