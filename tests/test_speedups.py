@@ -153,3 +153,12 @@ def test_function_arguments_are_checked():
         speedups.Function(speedups.UNARY, "exp", 1)
     with pytest.raises(TypeError, match="raw, backend"):
         speedups.wrap(1)
+
+
+def test_a_mask_on_another_device_is_refused():
+    pytest.importorskip("torch", reason="torch is not installed")
+    x = ut.asarray([1.0, 2.0, 3.0], backend="torch")
+    mask = (x > 1.0).to("meta")
+    with pytest.raises(ValueError, match="two devices"):
+        x[mask]
+    np.testing.assert_array_equal(x[x > 1.0].numpy(), [2.0, 3.0])

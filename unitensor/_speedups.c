@@ -48,6 +48,7 @@ enum {
     PROMOTES = 32,         /* ... and is True */
     ONE_DEVICE = 64,       /* one device here: an index Tensor of this backend is on the indexed one's */
     PLAIN_GETITEM = 128,   /* backend.getitem(raw, key) is raw[key] */
+    NATIVE_DEVICES = 256,  /* a.device == b.device says whether two native arrays share a device */
 };
 
 typedef struct {
@@ -371,6 +372,31 @@ is_plain_key(PyObject *key)
     return 1;
 }
 
+/* Whether two native arrays are on one device, by their own .device attributes (NATIVE_DEVICES backends) */
+static int
+same_native_device(PyObject *a, PyObject *b)
+{
+    PyObject *da = PyObject_GetAttr(a, str_device);
+    if (da == NULL) {
+        PyErr_Clear();
+        return 0;
+    }
+    PyObject *db = PyObject_GetAttr(b, str_device);
+    if (db == NULL) {
+        Py_DECREF(da);
+        PyErr_Clear();
+        return 0;
+    }
+    int same = PyObject_RichCompareBool(da, db, Py_EQ);
+    Py_DECREF(da);
+    Py_DECREF(db);
+    if (same < 0) {
+        PyErr_Clear();
+        return 0;
+    }
+    return same;
+}
+
 static PyObject *
 core_getitem(PyObject *self, PyObject *key)
 {
@@ -395,7 +421,8 @@ core_getitem(PyObject *self, PyObject *key)
         if (get_info(backend, &info) < 0) {
             return NULL;
         }
-        if (info.flags & ONE_DEVICE) {
+        if ((info.flags & ONE_DEVICE) ||
+            ((info.flags & NATIVE_DEVICES) && same_native_device(RAW(self), RAW(key)))) {
             PyObject *raw = (info.flags & PLAIN_GETITEM)
                 ? PyObject_GetItem(RAW(self), RAW(key))
                 : PyObject_CallMethodObjArgs(backend, str_getitem, RAW(self), RAW(key), NULL);
@@ -822,7 +849,8 @@ PyInit__speedups(void)
         PyModule_AddIntConstant(module, "PROMOTION_KNOWN", PROMOTION_KNOWN) < 0 ||
         PyModule_AddIntConstant(module, "PROMOTES", PROMOTES) < 0 ||
         PyModule_AddIntConstant(module, "ONE_DEVICE", ONE_DEVICE) < 0 ||
-        PyModule_AddIntConstant(module, "PLAIN_GETITEM", PLAIN_GETITEM) < 0) {
+        PyModule_AddIntConstant(module, "PLAIN_GETITEM", PLAIN_GETITEM) < 0 ||
+        PyModule_AddIntConstant(module, "NATIVE_DEVICES", NATIVE_DEVICES) < 0) {
         Py_DECREF(module);
         return NULL;
     }

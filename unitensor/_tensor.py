@@ -514,6 +514,8 @@ def _fast_flags(backend: _registry.Backend) -> tuple[int, dict[str, Any], dict[D
         flags |= _speedups.PLAIN_GETITEM
     if _one_device(backend):
         flags |= _speedups.ONE_DEVICE
+    if backend.native_device_equality:
+        flags |= _speedups.NATIVE_DEVICES
     if not isinstance(getattr(type(backend), "standard_promotion", None), property):
         flags |= _speedups.PROMOTION_KNOWN | (_speedups.PROMOTES if backend.standard_promotion else 0)
     return flags, backend._functions, backend._to_native

@@ -69,6 +69,9 @@ class Backend:
     #: whether ``tensor[int | slice | None | ...]`` may index the native array directly
     #: (False where :meth:`getitem` must check the key first: JAX clamps out-of-bounds integers)
     fast_getitem: bool = True
+    #: whether ``a.device == b.device`` on two native arrays is exactly ``device_of(a) == device_of(b)``
+    #: (lets ``t[mask]`` check devices without building Device objects)
+    native_device_equality: bool = False
 
     #: the array API namespace of native arrays (set in ``__init__``)
     xp: Any
