@@ -545,9 +545,9 @@ REDUCTION_DTYPES = [torch.bool, torch.int8, torch.uint8, torch.int32, torch.int6
 
 @pytest.mark.parametrize("path", ["fast", "slow"])
 @pytest.mark.parametrize("dtype", REDUCTION_DTYPES, ids=str)
-@pytest.mark.parametrize(("name", "kwargs"), [(name, kwargs) for name in ("sum", "prod", "mean")
+@pytest.mark.parametrize(("name", "kwargs"), [(name, kwargs) for name in ("sum", "prod", "mean", "max", "min")
                                               for kwargs in REDUCTION_CALLS
-                                              if not (name == "mean" and "dtype" in kwargs)], ids=str)
+                                              if name in ("sum", "prod") or "dtype" not in kwargs], ids=str)
 def test_direct_reductions_match_the_complete_implementation(name, kwargs, dtype, path):
     x = torch.tensor(np.arange(1, 7).reshape(2, 3) % 4).to(dtype)
     _assert_same_outcome(_outcome(_both_paths(name)[path], x, **kwargs), _outcome(_complete(name), x, **kwargs))
