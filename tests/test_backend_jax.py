@@ -237,7 +237,8 @@ KEYS = [1, -1, slice(1, 3), (Ellipsis, 0), (slice(None), slice(None, None, 2))]
 @pytest.mark.parametrize("key", KEYS, ids=repr)
 def test_setitem_rebinds_the_tensor(x64, key):
     expected = np.arange(12.0).reshape(3, 4)
-    t = ut.asarray(expected, backend="jax")
+    # a copy: asarray may share an aligned NumPy buffer, which writing `expected` would change
+    t = ut.asarray(expected.copy(), backend="jax")
     before = t.raw
     identity = id(t)
     t[key] = -1.0
@@ -290,6 +291,92 @@ def test_out_of_bounds_integers_raise_instead_of_clamping(key):
     with pytest.raises(IndexError, match="out of bounds"):
         t[key] = 0
     assert t.raw is raw
+
+
+_BOUND = st.integers(-5, 5)
+#: one part of an index: a Python int (in or out of bounds), a slice, None or a mask
+_INDEX_PART = st.one_of(_BOUND, st.none(), st.builds(slice, st.none() | _BOUND, st.none() | _BOUND,
+                                                     st.sampled_from([None, 1, 2, -1, -3])))
+_INDEX_KEY = st.one_of(_INDEX_PART, st.just(Ellipsis), st.lists(_INDEX_PART, max_size=4).flatmap(
+    lambda parts: st.integers(0, len(parts)).map(
+        lambda at: tuple(parts) if at == len(parts) else (*parts[:at], Ellipsis, *parts[at:]))
+    | st.just(tuple(parts))))
+
+
+@given(key=_INDEX_KEY, mask=st.booleans())
+def test_indexing_matches_numpy_and_raises_where_numpy_raises(key, mask):
+    # JAX clamps Python ints: the backend checks them, and only them, before indexing
+    values = np.arange(24).reshape(2, 3, 4)
+    if mask:  # a mask on the first axis, then the key
+        key = (values[:, 0, 0] > 0, *key) if isinstance(key, tuple) else (values[:, 0, 0] > 0, key)
+    try:
+        expected = values[key]
+    except IndexError:
+        expected = None
+    t = ut.asarray(values, backend="jax")
+    jax_key = tuple(ut.asarray(k, backend="jax") if isinstance(k, np.ndarray) else k
+                    for k in key) if isinstance(key, tuple) else key
+    if expected is None:
+        with pytest.raises(IndexError):
+            t[jax_key]
+        with pytest.raises(IndexError):
+            t[jax_key] = 0
+        return
+    np.testing.assert_array_equal(t[jax_key].numpy(), expected)
+    written = values.copy()
+    written[key] = -1
+    t[jax_key] = -1
+    np.testing.assert_array_equal(t.numpy(), written)
+
+
+@pytest.mark.parametrize("key", [0, slice(1, 5), (slice(None), None)], ids=repr)
+def test_backend_getitem_of_raw_arrays_with_plain_keys_and_masks(jb, key):
+    # the backend's own getitem on raw arrays (the Tensor fast paths call it), beside a mask
+    values = np.arange(8.0)
+    raw = jnp.asarray(values)
+    np.testing.assert_array_equal(np.asarray(jb.getitem(raw, key)), values[key])
+    mask = values > 3
+    np.testing.assert_array_equal(np.asarray(jb.getitem(raw, jnp.asarray(mask))), values[mask])
+    with pytest.raises(IndexError, match="out of bounds"):
+        jb.getitem(raw, 8)
+    with pytest.raises(IndexError, match="out of bounds"):
+        jb.setitem(raw, -9, 0.0)
+
+
+def test_standard_promotion_follows_the_x64_mode_at_run_time(jb):
+    # read on every operator call: it must not be cached across mode changes
+    with jax.enable_x64(True):
+        assert jb.standard_promotion is True
+        with jax.enable_x64(False):
+            assert jb.standard_promotion is False
+            u, i = ut.asarray([1], dtype=ut.uint32, backend="jax"), ut.asarray([1], dtype=ut.int32, backend="jax")
+            with pytest.raises(BackendError, match="int64"):
+                u + i
+        assert jb.standard_promotion is True
+        assert (ut.asarray([1], dtype=ut.uint32, backend="jax")
+                + ut.asarray([1], dtype=ut.int32, backend="jax")).dtype == ut.int64
+
+
+@pytest.mark.parametrize("x64_mode", [True, False])
+def test_native_dtype_of_32_bit_dtypes_and_bad_arguments(jb, x64_mode):
+    with jax.enable_x64(x64_mode):
+        for dtype in (ut.bool, ut.int8, ut.uint32, ut.float32, ut.complex64):
+            assert jb.native_dtype(dtype) == np.dtype(dtype.name)
+        with pytest.raises(TypeError, match="unitensor dtype"):
+            jb.native_dtype("float32")
+        with pytest.raises(TypeError):
+            jb.native_dtype([ut.float32])
+
+
+@pytest.mark.parametrize("name", ["sqrt", "acos", "acosh", "asin", "atanh", "asinh", "atan"])
+@pytest.mark.parametrize("dtype", [ut.float32, ut.float64], ids=str)
+def test_branch_cut_functions_of_real_arrays_match_numpy(x64, name, dtype):
+    points = np.array([-2.0, -0.5, -0.0, 0.0, 0.5, 2.0])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        expected = getattr(ut, name)(ut.asarray(points, dtype=dtype)).numpy()
+    actual = getattr(ut, name)(ut.asarray(points, dtype=dtype, backend="jax"))
+    assert actual.dtype == dtype
+    np.testing.assert_allclose(actual.numpy(), expected, rtol=1e-5)
 
 
 def test_python_scalar_base_takes_the_array_dtype(x64):
