@@ -361,3 +361,11 @@ def test_namespace_info_defaults_to_the_current_backend(backend):
 def test_namespace_info_rejects_an_unknown_device(backend):
     with pytest.raises(Exception, match="device"):
         ut.__array_namespace_info__(backend).dtypes(device="cuda:99")
+
+
+@pytest.mark.parametrize(("call", "args"), [("arange", (-1, 0)), ("arange", (0, -3, -1)), ("full", ((2,), -1))])
+def test_integers_an_unsigned_dtype_cannot_hold_raise_instead_of_wrapping(backend, call, args):
+    with pytest.raises(OverflowError, match=r"-\d out of bounds for uint8"):
+        getattr(ut, call)(*args, dtype=ut.uint8, backend=backend)
+    assert ut.arange(5, -1, -1, dtype=ut.uint8, backend=backend).tolist() == [5, 4, 3, 2, 1, 0]
+    assert ut.full((2,), 255, dtype=ut.uint8, backend=backend).tolist() == [255, 255]

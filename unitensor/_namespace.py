@@ -21,7 +21,7 @@ from . import backends as _registry
 from ._accel import speedups as _speedups
 from ._config import get_backend
 from ._devices import Device, as_device
-from ._dtypes import DType, as_dtype, result_type
+from ._dtypes import DType, as_dtype, iinfo, result_type
 from ._tensor import _BINARY_OPERATORS, Tensor, _object_new, new_tensor
 
 # -- the standard's functions, by how their arguments are shaped ---------------
@@ -374,6 +374,7 @@ def _creation(name: str) -> tuple[Callable[..., Any], None]:
                  backend: str | _registry.Backend | None = None, **kwargs: Any) -> Any:
         chosen = _registry.get(backend) if backend is not None else get_backend()
         if dtype is not None:
+            _check_integer_range(name, as_dtype(dtype), args, kwargs)
             kwargs["dtype"] = chosen.native_dtype(as_dtype(dtype))
         if device is not None:
             kwargs["device"] = chosen.native_device(chosen.check_device(as_device(device)))
@@ -381,6 +382,39 @@ def _creation(name: str) -> tuple[Callable[..., Any], None]:
         return wrap(chosen.function(name)(*raw_args, **kwargs), chosen)
 
     return function, None
+
+
+def _check_integer_range(name: str, dtype: DType, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+    """Python integers that an integer dtype cannot hold raise, as in NumPy, instead of wrapping around.
+
+    ``arange``: its first and last values; ``full``: the fill value. (torch
+    and JAX would wrap ``arange(-1, 0, dtype=uint8)`` to ``[255]``.)
+    """
+    if dtype.kind not in ("signed integer", "unsigned integer"):
+        return
+    if name == "arange":
+        values = _arange_ends(args, kwargs)
+    elif name == "full":
+        values = [args[1] if len(args) > 1 else kwargs.get("fill_value")]
+    else:
+        return
+    low, high = iinfo(dtype).min, iinfo(dtype).max
+    for value in values:
+        if type(value) is int and not low <= value <= high:
+            raise OverflowError(f"Python integer {value} out of bounds for {dtype}")
+
+
+def _arange_ends(args: tuple[Any, ...], kwargs: dict[str, Any]) -> list[Any]:
+    """The first and last value of ``arange(*args, **kwargs)`` when its arguments are Python ints."""
+    start, stop, step = (*args, None, None)[:3] if args else (kwargs.get("start"), None, None)
+    stop = kwargs.get("stop", stop)
+    step = kwargs.get("step", step if step is not None else 1)
+    if stop is None:
+        start, stop = 0, start
+    if not all(type(v) is int for v in (start, stop, step)) or step == 0:
+        return []
+    values = range(start, stop, step)
+    return [values[0], values[-1]] if values else []
 
 
 _FACTORIES = [(UNARY, _unary), (BINARY, _binary), (ARRAY_FIRST, _array_first),
