@@ -191,6 +191,30 @@ def test_tensors_made_from_python_scalars_promote_as_arrays(x64, make):
     assert (x + y).dtype == ut.float64 and ut.add(y, x).dtype == ut.float64
 
 
+@pytest.mark.parametrize("x64_mode", [True, False])
+@pytest.mark.parametrize("value", [True, 3, -2.5, 1 - 2j], ids=repr)
+def test_python_scalars_take_the_default_dtype_of_their_kind(x64_mode, value):
+    with jax.enable_x64(x64_mode):
+        defaults = ut.__array_namespace_info__("jax").default_dtypes()
+        expected = {bool: ut.bool, int: defaults["integral"], float: defaults["real floating"],
+                    complex: defaults["complex floating"]}[type(value)]
+        for made in (ut.asarray(value, backend="jax"), ut.full((2,), value, backend="jax")):
+            assert made.dtype == expected and not made.raw.weak_type
+            np.testing.assert_array_equal(made.numpy(), np.full(made.shape, value, dtype=expected.name))
+
+
+def test_full_refuses_an_int_its_integer_dtype_cannot_hold(x64_off):
+    # jnp.full((2,), 2**40) alone gives int32 zeros, jnp.full((2,), 300, dtype=int8) gives 44s
+    with pytest.raises(OverflowError, match="out of bounds"):
+        ut.full((2,), 2**40, backend="jax")
+    with pytest.raises(OverflowError, match="out of bounds"):
+        ut.full((2,), 300, dtype=ut.int8, backend="jax")
+    with pytest.raises(OverflowError, match="out of bounds"):
+        np.full((2,), 300, dtype=np.int8)
+    assert ut.full((2,), 2**40, dtype=ut.float32, backend="jax").tolist() == [2.0**40] * 2
+    assert ut.full((2,), -128, dtype=ut.int8, backend="jax").tolist() == [-128] * 2
+
+
 BRANCH_CUT_POINTS = [complex(re, im) for re in (-0.0, 0.0, -2.0, 2.0, -0.5, 0.5) for im in (-0.0, 0.0, -2.0, 2.0)]
 
 
@@ -215,6 +239,21 @@ def test_bool_arange_matches_numpy(bounds):
             ut.arange(*bounds, dtype=ut.bool, backend="jax")
         return
     np.testing.assert_array_equal(ut.arange(*bounds, dtype=ut.bool, backend="jax").numpy(), expected, strict=True)
+
+
+@pytest.mark.parametrize("bounds", [(-1, 1, 1), (0, -2, -1), (2, -3, -1), (250, 260, 1), (3,), (0, 5, 300)],
+                         ids=str)
+@pytest.mark.parametrize("dtype", ["uint8", "int8"])
+def test_integer_arange_out_of_its_dtype_matches_numpy(x64, bounds, dtype):
+    # JAX wraps arange(-1, 1, dtype=uint8) to [255, 0]; NumPy raises for the first two values
+    try:
+        expected = np.arange(*bounds, dtype=dtype)
+    except OverflowError:
+        with pytest.raises(OverflowError, match="out of bounds"):
+            ut.arange(*bounds, dtype=getattr(ut, dtype), backend="jax")
+        return
+    actual = ut.arange(*bounds, dtype=getattr(ut, dtype), backend="jax")
+    np.testing.assert_array_equal(actual.numpy(), expected, strict=True)
 
 
 @pytest.mark.parametrize("dtype", ["bool", "int8", "int16", "int32", "int64", "uint8", "uint32", "uint64",

@@ -50,6 +50,9 @@ __all__ = ["JaxBackend"]
 #: dtypes JAX can hold only with ``jax_enable_x64`` on
 _X64_DTYPES = frozenset({float64, int64, uint64, complex128})
 _X64_NAMES = frozenset(d.name for d in _X64_DTYPES) | {"double", "long", "cdouble"}
+#: Python scalar types -> the dtype names JAX gives them without and with x64 (the default dtypes)
+_SCALAR_DTYPES = {bool: ("bool", "bool"), int: ("int32", "int64"), float: ("float32", "float64"),
+                  complex: ("complex64", "complex128")}
 
 #: JAX platform names -> unitensor device types (JAX calls NVIDIA and AMD GPUs "gpu")
 _PLATFORMS = {"cpu": "cpu", "gpu": "cuda", "cuda": "cuda", "rocm": "cuda"}
@@ -101,6 +104,7 @@ class JaxBackend(Backend):
         # JAX arrays report NumPy dtypes; jnp.float32 & co. are scalar types, not dtypes
         self._map_dtypes({dtype: np.dtype(dtype.name) for dtype in ALL_DTYPES})
         self._native_without_x64 = {d: n for d, n in self._to_native.items() if d not in _X64_DTYPES}
+        self._scalar_dtypes = {kind: tuple(map(np.dtype, names)) for kind, names in _SCALAR_DTYPES.items()}
         self._to_jax_device: dict[Device, Any] = {}
         self._from_jax_device: dict[Any, Device] = {}
         for jax_device in self._local_devices():
@@ -210,22 +214,27 @@ class JaxBackend(Backend):
     def _pow(self, x1: Any, x2: Any, /) -> Any:
         # jnp.power(python_int, 0-d int8 array) promotes the int strongly (int64), and an int
         # too large for x2's dtype wraps around; the standard's weak scalar takes x2's dtype
-        if type(x1) in (int, float, complex, bool) and isinstance(x2, self.array_types):
+        if type(x1) in _SCALAR_DTYPES and isinstance(x2, self.array_types):
             x1 = self._scalar_like(x1, x2.dtype)
         return self.xp.pow(x1, x2)
 
     def _scalar_like(self, scalar: Any, dtype: Any) -> Any:
-        np = self._np
         target = self.xp.result_type(scalar, dtype)
-        if target.kind in "iu" and not np.iinfo(target).min <= scalar <= np.iinfo(target).max:
-            raise OverflowError(f"Python integer {scalar} out of bounds for {target}")
+        self._check_int_fits(scalar, target)
         return self.xp.asarray(scalar, dtype=target)
+
+    def _check_int_fits(self, value: Any, dtype: Any) -> None:
+        """Raise OverflowError for a Python int outside an integer ``dtype`` (JAX wraps it silently)."""
+        if type(value) is int and dtype.kind in "iu":
+            limits = self._np.iinfo(dtype)
+            if not limits.min <= value <= limits.max:
+                raise OverflowError(f"Python integer {value} out of bounds for {dtype}")
 
     def _cumulative_prod(self, x: Any, /, *, axis: int | None = None, dtype: Any = None,
                          include_initial: bool = False) -> Any:
         # jnp.cumulative_prod keeps narrow integer dtypes; the standard accumulates them in the
         # default integer dtype, as jnp.cumulative_sum does: https://github.com/jax-ml/jax/issues/37920
-        if dtype is None:
+        if dtype is None and x.dtype.kind in "biu":
             dtype = self._integer_accumulator(x.dtype)
         return self.xp.cumulative_prod(x, axis=axis, dtype=dtype, include_initial=include_initial)
 
@@ -242,12 +251,27 @@ class JaxBackend(Backend):
     def _arange(self, start: Any, /, stop: Any = None, step: Any = 1, *, dtype: Any = None,
                 device: Any = None) -> Any:
         if dtype is None or dtype != self._np.dtype(bool):
+            if dtype is not None:
+                self._check_arange_bounds(start, stop, step, self._np.dtype(dtype))
             return self.xp.arange(start, stop, step, dtype=dtype, device=device)
         # XLA's iota has no bool; NumPy, the reference, counts in integers for up to two elements
         values = self.xp.arange(start, stop, step, device=device)
         if values.shape[0] > 2:
             raise TypeError("arange() is only supported for booleans when the result has at most length 2.")
         return values.astype(dtype)
+
+    def _check_arange_bounds(self, start: Any, stop: Any, step: Any, dtype: Any) -> None:
+        """Raise OverflowError where NumPy, the reference, does: a first or second value ``dtype`` cannot hold.
+
+        JAX wraps them (``arange(-1, 1, dtype=uint8)`` gives ``[255, 0]``). NumPy
+        converts the first two values and steps on from there in ``dtype``.
+        """
+        first, stop = (0, start) if stop is None else (start, stop)
+        if type(first) is not int or type(step) is not int or type(stop) is not int or step == 0:
+            return
+        self._check_int_fits(first, dtype)
+        if len(range(first, stop, step)) > 1:
+            self._check_int_fits(first + step, dtype)
 
     def _xp_function(self, name: str) -> Any:
         target = self.xp
@@ -281,16 +305,30 @@ class JaxBackend(Backend):
         return evaluate
 
     def _full(self, shape: Any, fill_value: Any, *, dtype: Any = None, device: Any = None) -> Any:
+        if dtype is None:
+            dtype = self._scalar_dtype(fill_value)
+        if dtype is not None:  # jnp.full((2,), 2**40) without x64 gives int32 zeros
+            self._check_int_fits(fill_value, self._np.dtype(dtype))
         return _strongly_typed(self.xp.full(shape, fill_value, dtype=dtype, device=device))
 
+    def _scalar_dtype(self, value: Any) -> Any:
+        """The default dtype of a Python scalar's kind, None for anything else.
+
+        Passed as ``dtype=``, it spares the second dispatch that turning JAX's
+        weakly typed result into an ordinary array costs (see :func:`_strongly_typed`).
+        """
+        dtypes = self._scalar_dtypes.get(type(value))
+        return None if dtypes is None else dtypes[self._x64_state.value]
+
     def _index_dtype(self) -> Any:
-        return self._np.dtype("int64" if self.x64_enabled() else "int32")
+        return self._scalar_dtypes[int][self._x64_state.value]  # int32, or int64 with x64
 
     def _searchsorted(self, x1: Any, x2: Any, /, *, side: str = "left", sorter: Any = None) -> Any:
         # jnp.searchsorted picks the smallest index dtype that fits (int32) even with x64;
         # the standard asks for the default index dtype: https://github.com/jax-ml/jax/issues/37921
         found = self.xp.searchsorted(x1, x2, side=side, sorter=sorter)
-        return found.astype(self._index_dtype())
+        index_dtype = self._index_dtype()
+        return found if found.dtype == index_dtype else found.astype(index_dtype)
 
     # -- arrays ----------------------------------------------------------------
 
@@ -351,6 +389,8 @@ class JaxBackend(Backend):
             # jnp.asarray(copy=False) copies host data without complaint; the
             # standard asks for a ValueError whenever a copy is needed.
             return self._asarray_no_copy(obj, native, device)
+        if native is None:
+            native = self._scalar_dtype(obj)
         return _strongly_typed(self.xp.asarray(obj, dtype=native, device=jax_device, copy=copy))
 
     def _asarray_no_copy(self, obj: Any, native: Any, device: Device | None) -> Any:
