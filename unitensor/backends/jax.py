@@ -321,7 +321,11 @@ class JaxBackend(Backend):
         # Only Python ints need checking (JAX clamps them): slices clamp as the standard
         # does, and a mask or index array is no int. The common keys cost a type test.
         kind = type(key)
-        if kind is int or (kind is tuple and int in map(type, key)):
+        if kind is int:
+            shape = raw.shape
+            if shape and not -shape[0] <= key < shape[0]:
+                raise _out_of_bounds(key, 0, shape[0])
+        elif kind is tuple and int in map(type, key):
             _check_integer_bounds(raw.shape, key)
         return raw[key]
 
@@ -466,39 +470,38 @@ def _shape_errors_as_value_errors(function: Any) -> Any:
 
 def _check_integer_bounds(shape: tuple[int, ...], key: Any) -> None:
     """Raise IndexError for a Python int index outside its axis (JAX would clamp it)."""
-    if type(key) is int:  # t[i], the common integer key
-        if shape and not -shape[0] <= key < shape[0]:
-            raise IndexError(f"index {key} is out of bounds for axis 0 with size {shape[0]}")
-        return
     parts = key if isinstance(key, tuple) else (key,)
-    ellipsis = next((i for i, part in enumerate(parts) if part is Ellipsis), None)
-    if ellipsis is None:
-        found = _axes_of(parts, 0)
-    else:
-        after = parts[ellipsis + 1:]
-        found = _axes_of(parts[:ellipsis], 0) + _axes_of(after, len(shape) - sum(map(_axes_used, after)))
-    for axis, index in found:
-        if 0 <= axis < len(shape) and not -shape[axis] <= index < shape[axis]:
-            raise IndexError(f"index {index} is out of bounds for axis {axis} with size {shape[axis]}")
+    ndim = len(shape)
+    axis = 0
+    anchored = False
+    for position, part in enumerate(parts):
+        kind = type(part)
+        if kind is int:
+            if 0 <= axis < ndim and not -shape[axis] <= part < shape[axis]:
+                raise _out_of_bounds(part, axis, shape[axis])
+            axis += 1
+        elif kind is slice:
+            axis += 1
+        elif part is Ellipsis and not anchored:  # the parts after it index the last axes
+            anchored = True
+            axis = ndim - sum(map(_axes_used, parts[position + 1:]))
+        else:
+            axis += _axes_used(part)
+
+
+def _out_of_bounds(index: int, axis: int, size: int) -> IndexError:
+    return IndexError(f"index {index} is out of bounds for axis {axis} with size {size}")
 
 
 def _axes_used(part: Any) -> int:
     """How many axes of the array one part of an index consumes."""
+    kind = type(part)
+    if kind is int or kind is slice:
+        return 1
     if part is None:
         return 0
     dtype = getattr(part, "dtype", None)
     return part.ndim if dtype is not None and dtype == bool else 1
-
-
-def _axes_of(parts: tuple[Any, ...], first_axis: int) -> list[tuple[int, int]]:
-    """(axis, index) for each Python int in ``parts``, whose first part indexes ``first_axis``."""
-    found = []
-    axis = first_axis
-    for part in parts:
-        if type(part) is int:
-            found.append((axis, part))
-        axis += _axes_used(part)
-    return found
 
 
 def _x64_message(dtype_name: str, converting: bool = False) -> str:
