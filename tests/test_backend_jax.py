@@ -215,6 +215,18 @@ def test_full_refuses_an_int_its_integer_dtype_cannot_hold(x64_off):
     assert ut.full((2,), -128, dtype=ut.int8, backend="jax").tolist() == [-128] * 2
 
 
+@pytest.mark.parametrize("function", ["any", "all"])
+@pytest.mark.parametrize("dtype", [ut.complex64, ut.complex128, ut.float32, ut.int8, ut.bool], ids=str)
+@pytest.mark.parametrize("axis", [None, 0, 1])
+def test_truth_reductions_match_numpy(x64, function, dtype, axis):
+    # jnp.any(1j) alone is False: JAX converts complex to bool by the real part
+    values = np.array([[1j, 0, 0], [-0.0 - 0j, 2, 1j]] if dtype.kind == "complex floating" else [[1, 0, 0], [0, 2, 1]])
+    values = values.astype(dtype.name)
+    expected = getattr(np, function)(values, axis=axis)
+    actual = getattr(ut, function)(ut.asarray(values, backend="jax"), axis=axis)
+    np.testing.assert_array_equal(actual.numpy(), expected, strict=True)
+
+
 BRANCH_CUT_POINTS = [complex(re, im) for re in (-0.0, 0.0, -2.0, 2.0, -0.5, 0.5) for im in (-0.0, 0.0, -2.0, 2.0)]
 
 

@@ -171,6 +171,7 @@ class JaxBackend(Backend):
         fixed: dict[str, Any] = {
             "searchsorted": self._searchsorted, "full": self._full, "arange": self._arange,
             "cumulative_prod": self._cumulative_prod, "pow": self._pow,
+            "any": self._truth_reduction("any"), "all": self._truth_reduction("all"),
             **{name: self._branch_cut_aware(name, symmetry) for name, symmetry in _BRANCH_CUT_SYMMETRY.items()},
         }
         for name in [*BINARY, *_SHAPE_CHECKED]:
@@ -288,6 +289,21 @@ class JaxBackend(Backend):
 
         evaluate.__name__ = name
         return evaluate
+
+    def _truth_reduction(self, name: str) -> Any:
+        """``any`` or ``all`` where a complex element is true when its real or imaginary part is nonzero.
+
+        jax.numpy converts complex to bool by the real part alone here
+        (``jnp.any(1j)`` is False); other dtypes go to it unchanged.
+        """
+        function = getattr(self.xp, name)
+
+        def reduce(x: Any, /, **kwargs: Any) -> Any:
+            dtype = getattr(x, "dtype", None)
+            return function(x != 0 if dtype is not None and dtype.kind == "c" else x, **kwargs)
+
+        reduce.__name__ = name
+        return reduce
 
     def _full(self, shape: Any, fill_value: Any, *, dtype: Any = None, device: Any = None) -> Any:
         if dtype is None:
