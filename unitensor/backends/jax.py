@@ -31,7 +31,9 @@ Pytrees
 Smaller departures of ``jax.numpy`` from the standard are overridden, each
 with a comment at its override: out-of-bounds integer indices (JAX clamps),
 weakly typed arrays from Python scalars, complex branch cuts that ignore the
-sign of zero, index and accumulator dtypes, and TypeError for shape mismatches.
+sign of zero, ``any``/``all`` of complex values, index and accumulator dtypes,
+and TypeError for shape mismatches. Every other function is jax.numpy's own, which
+the fast paths call directly; the overrides cost a type test on the common call.
 """
 
 from __future__ import annotations
