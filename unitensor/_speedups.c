@@ -221,7 +221,9 @@ binary_operator(const char *name, binaryfunc_t op, PyObject *left, PyObject *rig
                 tried = 1;
             }
         }
-        else if ((PyLong_CheckExact(other) || PyFloat_CheckExact(other)) && (info.flags & FAST_SCALARS)) {
+        /* scalar ** Tensor takes the slow path: JAX would promote the Python int strongly (int64) */
+        else if ((PyLong_CheckExact(other) || PyFloat_CheckExact(other)) && (info.flags & FAST_SCALARS) &&
+                 !(reflected && op == power2)) {
             raw = reflected ? op(other, RAW(self)) : op(RAW(self), other);
             tried = 1;
         }

@@ -432,8 +432,11 @@ def _binary_method(function_name: str, op: Callable[[Any, Any], Any]) -> Callabl
 
 
 def _reflected_method(function_name: str, op: Callable[[Any, Any], Any]) -> Callable[[Tensor, Any], Any]:
+    # scalar ** Tensor takes the slow path: JAX would promote the Python int strongly (int64)
+    scalars = _SCALAR_TYPES if function_name != "pow" else frozenset()
+
     def method(self: Tensor, other: Any) -> Any:
-        if type(self) is Tensor and type(other) in _SCALAR_TYPES and self._backend.fast_scalars:
+        if type(self) is Tensor and type(other) in scalars and self._backend.fast_scalars:
             try:
                 raw = op(other, self._raw)
             except Exception:  # what the framework refuses, the backend's function may handle
