@@ -16,4 +16,4 @@ if os.environ.get("UNITENSOR_PURE_PYTHON", "") in ("", "0"):
     try:
         from . import _speedups as speedups
     except ImportError:  # not compiled here: the pure-Python paths serve
-        speedups = None
+        pass

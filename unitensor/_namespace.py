@@ -398,17 +398,17 @@ def _check_integer_range(name: str, dtype: DType, args: tuple[Any, ...], kwargs:
         values = [args[1] if len(args) > 1 else kwargs.get("fill_value")]
     else:
         return
-    low, high = iinfo(dtype).min, iinfo(dtype).max
+    info = iinfo(dtype)
     for value in values:
-        if type(value) is int and not low <= value <= high:
+        if type(value) is int and not info.min <= value <= info.max:
             raise OverflowError(f"Python integer {value} out of bounds for {dtype}")
 
 
 def _arange_ends(args: tuple[Any, ...], kwargs: dict[str, Any]) -> list[Any]:
     """The first and last value of ``arange(*args, **kwargs)`` when its arguments are Python ints."""
-    start, stop, step = (*args, None, None)[:3] if args else (kwargs.get("start"), None, None)
+    start, stop, step = (*args, None, None, None)[:3]  # start is positional-only
     stop = kwargs.get("stop", stop)
-    step = kwargs.get("step", step if step is not None else 1)
+    step = kwargs.get("step", 1 if step is None else step)
     if stop is None:
         start, stop = 0, start
     if not all(type(v) is int for v in (start, stop, step)) or step == 0:

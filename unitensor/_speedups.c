@@ -199,7 +199,7 @@ power2(PyObject *a, PyObject *b)
     return PyNumber_Power(a, b, Py_None);
 }
 
-/* `self` is the Tensor operand; `other` the other one; `reflected` whether self was on the right. */
+/* `left OP right` as Python calls it: the Tensor among them is `self`, reflected when it is on the right */
 static PyObject *
 binary_operator(const char *name, binaryfunc_t op, PyObject *left, PyObject *right)
 {
@@ -265,43 +265,32 @@ core_power(PyObject *left, PyObject *right, PyObject *modulus)
     return binary_operator("pow", power2, left, right);
 }
 
-static const char *const COMPARISONS[] = {
-    [Py_LT] = "less", [Py_LE] = "less_equal", [Py_EQ] = "equal",
-    [Py_NE] = "not_equal", [Py_GT] = "greater", [Py_GE] = "greater_equal",
+#define COMPARISON(function, opid)                        \
+    static PyObject *function(PyObject *a, PyObject *b)   \
+    {                                                     \
+        return PyObject_RichCompare(a, b, opid);          \
+    }
+
+COMPARISON(compare_lt, Py_LT)
+COMPARISON(compare_le, Py_LE)
+COMPARISON(compare_eq, Py_EQ)
+COMPARISON(compare_ne, Py_NE)
+COMPARISON(compare_gt, Py_GT)
+COMPARISON(compare_ge, Py_GE)
+
+static const struct {
+    const char *name;
+    binaryfunc_t op;
+} COMPARISONS[] = {
+    [Py_LT] = {"less", compare_lt}, [Py_LE] = {"less_equal", compare_le}, [Py_EQ] = {"equal", compare_eq},
+    [Py_NE] = {"not_equal", compare_ne}, [Py_GT] = {"greater", compare_gt}, [Py_GE] = {"greater_equal", compare_ge},
 };
 
+/* Python calls tp_richcompare with a Tensor first (it swaps the operation for `1 < t`): never reflected */
 static PyObject *
 core_richcompare(PyObject *self, PyObject *other, int op)
 {
-    if (IS_TENSOR(self) && IS_TENSOR(other) && BACKEND(other) == BACKEND(self)) {
-        PyObject *backend = BACKEND(self);
-        BackendInfo info;
-        if (get_info(backend, &info) < 0) {
-            return NULL;
-        }
-        if ((info.flags & FAST_BINARY) && promotes_directly(backend, info.flags, RAW(self), RAW(other))) {
-            PyObject *raw = PyObject_RichCompare(RAW(self), RAW(other), op);
-            if (raw != NULL) {
-                return new_tensor(raw, backend);
-            }
-            PyErr_Clear();
-        }
-    }
-    else if (IS_TENSOR(self) && (PyLong_CheckExact(other) || PyFloat_CheckExact(other))) {
-        PyObject *backend = BACKEND(self);
-        BackendInfo info;
-        if (get_info(backend, &info) < 0) {
-            return NULL;
-        }
-        if (info.flags & FAST_SCALARS) {
-            PyObject *raw = PyObject_RichCompare(RAW(self), other, op);
-            if (raw != NULL) {
-                return new_tensor(raw, backend);
-            }
-            PyErr_Clear();
-        }
-    }
-    return PyObject_CallFunction(slow_binary, "sOOO", COMPARISONS[op], self, other, Py_False);
+    return binary_operator(COMPARISONS[op].name, COMPARISONS[op].op, self, other);
 }
 
 static PyObject *

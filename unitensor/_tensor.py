@@ -498,6 +498,10 @@ def _slow_unary(name: str, x: Tensor) -> Any:
     return getattr(_ns(), name)(x)
 
 
+def _slow_getitem(x: Tensor, key: Any) -> Any:
+    return _ns()._getitem(x, key)
+
+
 def _fast_flags(backend: _registry.Backend) -> tuple[int, dict[str, Any], dict[DType, Any]]:
     """What the C fast paths may do with ``backend``'s arrays: read once per backend.
 
@@ -531,4 +535,4 @@ del _dunder, _name
 if _speedups is None:
     _install_python_operators()
 else:
-    _speedups.configure(Tensor, DType, _slow_binary, _slow_unary, _getitem, _fast_flags)
+    _speedups.configure(Tensor, DType, _slow_binary, _slow_unary, _slow_getitem, _fast_flags)
