@@ -21,10 +21,13 @@ CPU_BACKENDS = ["numpy", "torch", "jax", "dask", "strict"]
 # JAX_ENABLE_X64=0 overrides it). tests/test_backend_jax.py covers x64 off.
 os.environ.setdefault("JAX_ENABLE_X64", "1")
 
-settings.register_profile("ci", max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-settings.register_profile("dev", max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-settings.register_profile("thorough", max_examples=500, deadline=None,
-                          suppress_health_check=[HealthCheck.too_slow])
+# Every machine runs the same examples: the default profiles are derandomized
+# (the README's test command must pass anywhere). "thorough" explores with
+# fresh random examples; run it with ``--hypothesis-profile=thorough``.
+_COMMON = {"deadline": None, "suppress_health_check": [HealthCheck.too_slow]}
+settings.register_profile("ci", max_examples=25, derandomize=True, print_blob=True, **_COMMON)
+settings.register_profile("dev", max_examples=25, derandomize=True, print_blob=True, **_COMMON)
+settings.register_profile("thorough", max_examples=500, derandomize=False, print_blob=True, **_COMMON)
 settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
 
