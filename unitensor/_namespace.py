@@ -21,6 +21,7 @@ from . import backends as _registry
 from ._accel import speedups as _speedups
 from ._config import get_backend
 from ._devices import Device, as_device
+from ._docs import describe
 from ._dtypes import DType, as_dtype, iinfo, result_type
 from ._tensor import _BINARY_OPERATORS, Tensor, _object_new, new_tensor
 
@@ -38,7 +39,7 @@ logical_xor maximum minimum multiply nextafter not_equal pow remainder subtract"
 ARRAY_FIRST = """all any argmax argmin argsort broadcast_to count_nonzero cumulative_prod cumulative_sum expand_dims flip
 matrix_transpose max mean min moveaxis permute_dims prod reshape roll sort squeeze std sum tile tril triu var
 empty_like full_like ones_like zeros_like
-linalg.cholesky linalg.det linalg.diagonal linalg.eigvalsh linalg.inv linalg.matrix_norm
+linalg.cholesky linalg.det linalg.diagonal linalg.eigvals linalg.eigvalsh linalg.inv linalg.matrix_norm
 linalg.matrix_power linalg.matrix_rank linalg.matrix_transpose linalg.pinv linalg.svdvals linalg.trace
 linalg.vector_norm
 fft.fft fft.ifft fft.fftn fft.ifftn fft.rfft fft.irfft fft.rfftn fft.irfftn fft.hfft fft.ihfft
@@ -46,7 +47,7 @@ fft.fftshift fft.ifftshift""".split()
 
 #: one array in, several out
 MULTI_OUTPUT = """nonzero unique_all unique_counts unique_inverse unique_values unstack
-linalg.eigh linalg.qr linalg.slogdet linalg.svd""".split()
+linalg.eig linalg.eigh linalg.qr linalg.slogdet linalg.svd""".split()
 
 #: several arrays in (positionally, in sequences, or as keywords)
 GENERAL = """broadcast_arrays clip concat diff isin meshgrid repeat searchsorted stack take take_along_axis
@@ -430,9 +431,8 @@ def _build() -> None:
         for name in names:
             function, slow = factory(name)
             function.__name__ = function.__qualname__ = _public_name(name)
-            function.__doc__ = (f"The array API's ``{name}``, on whatever backend holds the arguments.\n\n"
-                                f"See https://data-apis.org/array-api/latest/ for its semantics.")
             FUNCTIONS[name] = _accelerated(name, factory, function, slow)
+            describe(FUNCTIONS[name], name, creation=factory is _creation)  # the standard's signature, set once
 
 
 def _accelerated(name: str, factory: Callable[..., Any], function: Callable[..., Any],
