@@ -88,8 +88,3 @@ def test_help_shows_the_signature_and_the_summary(name: str) -> None:
     if name in EXTRA:  # an extra parameter is documented
         assert all(f"``{extra}=``" in function.__doc__ for extra in EXTRA[name])
 
-
-def test_signatures_cost_nothing_per_call() -> None:
-    # the signature is an attribute set when the namespace is built, not a wrapper around each call
-    assert ut.sum.__signature__ is ut.sum.__signature__
-    assert not hasattr(ut.exp, "__wrapped__") or ut.exp.__wrapped__.__signature__ is ut.exp.__signature__
