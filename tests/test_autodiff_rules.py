@@ -91,6 +91,19 @@ def eigh_invariant(a: ut.Tensor) -> ut.Tensor:
     return ut.sum(w * w) + ut.sum((v * v) @ ut.arange(v.shape[-1], dtype=v.dtype, backend=v.backend))
 
 
+def eig_invariant(a: ut.Tensor) -> ut.Tensor:
+    # eigenvectors are defined up to a complex phase, and the eigenvalues come in any order: use
+    # |v|**2 weighted by each column's eigenvalue, whose sum over the loss's elements is order-free
+    w, v = ut.linalg.eig(a)
+    weights = ut.expand_dims(ut.real(w * w) + ut.real(w), axis=-2)
+    return ut.concat([ut.real(w), ut.real(w * w), ut.reshape(ut.real(v * ut.conj(v)) * weights, (-1,))])
+
+
+def eigvals_values(a: ut.Tensor) -> ut.Tensor:
+    w = ut.linalg.eigvals(a)
+    return ut.concat([ut.real(w), ut.real(w * w)])
+
+
 def svd_invariant(a: ut.Tensor) -> ut.Tensor:
     u, s, vh = ut.linalg.svd(a, full_matrices=False)
     k = s.shape[-1]
@@ -189,6 +202,8 @@ ROWS = [
     row("cholesky_upper", lambda a: ut.linalg.cholesky(spd(a), upper=True), Arg((3, 3))),
     row("eigh", eigh_invariant, Arg((4, 4))),
     row("eigvalsh", lambda a: ut.linalg.eigvalsh(sym(a)), Arg((3, 3))),
+    row("eig", eig_invariant, Arg((3, 3))),
+    row("eigvals", eigvals_values, Arg((4, 4))),
     row("svd_tall", svd_invariant, Arg((5, 3))),
     row("svd_wide", svd_invariant, Arg((3, 4))),
     row("svdvals", lambda a: ut.linalg.svdvals(a), Arg((4, 3))),
@@ -217,6 +232,8 @@ ROWS = [
 KNOWN_FAILURES = {
     ("dask", "getitem_mask"): "a boolean mask gives a Dask array of unknown size, and Dask cannot write "
                               "values of unknown size back through the mask (the adjoint of the selection)",
+    ("jax", "eig"): "JAX's native engine refuses eigenvector derivatives of non-symmetric matrices unless "
+                    "opted in (jax-ml/jax#2748); the tape's rule runs on JAX in tests/test_eig.py",
 }
 
 

@@ -195,10 +195,8 @@ _CREATION = ("unitensor adds the keyword ``backend=`` (a name or a Backend): the
 
 #: where unitensor adds to or departs from the standard, beyond accepting any backend
 DEPARTURES = {
-    "linalg.eig": "On Dask, which has no general eigensolver, it raises a clear BackendError; "
-                  "move the Tensor first with ``x.to(backend='numpy')``. JAX computes it on the CPU only.",
-    "linalg.eigvals": "On Dask, which has no general eigensolver, it raises a clear BackendError; "
-                      "move the Tensor first with ``x.to(backend='numpy')``. JAX computes it on the CPU only.",
+    "linalg.eig": "JAX computes it on the CPU only (it has no GPU kernel for it).",
+    "linalg.eigvals": "JAX computes it on the CPU only (it has no GPU kernel for it).",
 }
 
 

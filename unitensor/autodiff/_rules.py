@@ -552,6 +552,30 @@ def _eigvalsh(g: Tensor, ans: Tensor, x: Tensor, **kwargs: Any) -> Tensor:
     return ut.matmul(v * ut.expand_dims(g, axis=-2), _mT(v))
 
 
+def _eig(g: list[Any], ans: Any, x: Tensor) -> Tensor:
+    """The general eigendecomposition's VJP (Giles 2008; PyTorch's ``linalg_eig_backward``), transposed.
+
+    The tape's complex convention is JAX's (cotangents transpose, they do not
+    conjugate), so each ``V^H`` of the adjoint form is ``V^T`` here. Eigenvectors
+    are normalized to unit length, and their phase is free: the ``real(diag)``
+    term projects the phase out, as PyTorch does.
+    """
+    w, v = ans
+    gw, gv = g
+    vt = _mT(v)
+    inner = ut.zeros_like(v) if gw is None else ut.expand_dims(gw, axis=-1) * _eye_like(v)
+    if gv is not None:
+        m = ut.matmul(vt, gv)
+        m = m - ut.matmul(vt, ut.conj(v)) * ut.expand_dims(ut.real(ut.linalg.diagonal(m)), axis=-2)
+        inner = inner + _spectral_gaps(w) * m
+    return ut.linalg.solve(vt, ut.matmul(inner, vt))
+
+
+def _eigvals_composite(x: Tensor) -> Tensor:
+    # through eig, so that the eigenvalues and the eigenvectors the VJP uses come in the same order
+    return ut.linalg.eig(x)[0]
+
+
 def _svd(g: list[Any], ans: Any, x: Tensor, full_matrices: bool = True) -> Tensor:
     u, s, vh = ans
     m, n = x.shape[-2], x.shape[-1]
@@ -711,7 +735,7 @@ def _rules() -> dict[str, dict[Any, Rule]]:
         "clip": {0: _clip_x, 1: _clip_min, 2: _clip_max, "min": _clip_min, "max": _clip_max},
         "sort": {0: _sort},
         "linalg.inv": {0: _inv}, "linalg.solve": {0: _solve_x1, 1: _solve_x2}, "linalg.det": {0: _det},
-        "linalg.slogdet": {0: _slogdet}, "linalg.cholesky": {0: _cholesky}, "linalg.eigh": {0: _eigh},
+        "linalg.slogdet": {0: _slogdet}, "linalg.cholesky": {0: _cholesky}, "linalg.eigh": {0: _eigh}, "linalg.eig": {0: _eig},
         "linalg.eigvalsh": {0: _eigvalsh}, "linalg.svd": {0: _svd}, "linalg.svdvals": {0: _svdvals},
         "linalg.qr": {0: _qr}, "linalg.diagonal": {0: _diagonal}, "linalg.vector_norm": {0: _vector_norm},
         "linalg.cross": {0: _cross(0), 1: _cross(1)},
@@ -755,6 +779,7 @@ def _install() -> None:
         FUNCTIONS["linalg.outer"]: _outer_composite,
         FUNCTIONS["linalg.matrix_norm"]: _matrix_norm_composite,
         FUNCTIONS["linalg.matrix_power"]: _matrix_power_composite,
+        FUNCTIONS["linalg.eigvals"]: _eigvals_composite,
     })
 
 

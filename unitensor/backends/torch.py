@@ -127,7 +127,7 @@ class TorchBackend(Backend):
         table.update(unique_all=self._unique_all, unique_counts=self._unique_counts,
                      unique_inverse=self._unique_inverse, unique_values=self._unique_values)
         # torch.linalg returns torch.return_types structseqs, not the standard's named tuples
-        for name, result in (("eigh", EighResult), ("qr", QRResult), ("slogdet", SlogdetResult),
+        for name, result in (("eig", EigResult), ("eigh", EighResult), ("qr", QRResult), ("slogdet", SlogdetResult),
                              ("svd", SVDResult)):
             table[f"linalg.{name}"] = _named(result, getattr(xp.linalg, name))
         # reducing over no axis (axis=()): torch reduces over all of them, or fails
@@ -545,6 +545,11 @@ class TorchBackend(Backend):
             return tuple(torch.zeros_like(p) if g is None else g for p, g in zip(primals, grads))
 
         return outputs, aux, vjp_fn
+
+
+class EigResult(NamedTuple):
+    eigenvalues: Any
+    eigenvectors: Any
 
 
 class EighResult(NamedTuple):
