@@ -201,7 +201,6 @@ from ._info import __array_namespace_info__ as __array_namespace_info__, devices
 from ._namespace import asarray as asarray, astype as astype, broadcast_shapes as broadcast_shapes
 from ._namespace import from_dlpack as from_dlpack
 from ._tensor import Tensor as Tensor, astensor as astensor
-from .autodiff import NoGradientRule as NoGradientRule
 from .backends import Backend
 
 _P = ParamSpec("_P")
@@ -262,20 +261,32 @@ def render_namespace_stub(extension: str | None) -> str:
 def render_tensor_stub() -> str:
     from unitensor._tensor import _BINARY_OPERATORS, _REFLECTED, _UNARY_OPERATORS
 
-    operand = "Tensor | int | float | complex"
     lines = []
     for dunder, name, _, _ in _BINARY_OPERATORS:
-        ignore = "  # type: ignore[override]" if dunder in ("__eq__", "__ne__") else ""
-        other = "object" if ignore else operand
-        lines.append(f"    def {dunder}(self, other: {other}, /) -> Tensor: ...{ignore}\n")
+        operand = _operand(name)
+        if dunder in ("__eq__", "__ne__"):  # object's take any object and return bool: these return a Tensor
+            lines.append(f"    def {dunder}(self, other: object, /) -> Tensor: ...  # type: ignore[override]\n")
+            continue
+        lines.append(f"    def {dunder}(self, other: {operand}, /) -> Tensor: ...\n")
         if name in _REFLECTED:
             lines.append(f"    def __r{dunder[2:]}(self, other: {operand}, /) -> Tensor: ...\n")
             lines.append(f"    def __i{dunder[2:]}(self, other: {operand}, /) -> Self: ...\n")
     for dunder, _, _ in _UNARY_OPERATORS:
         lines.append(f"    def {dunder}(self) -> Tensor: ...\n")
-    template = (PACKAGE / "_tensor.pyi.in").read_text()
-    return _STUB_HEADER.replace("_signatures.py", "_tensor.pyi.in and _tensor's operator tables") + template.replace(
-        "    # @OPERATORS@\n", "".join(lines))
+    template = (ROOT / "tools" / "tensor_stub.pyi.in").read_text()
+    header = _STUB_HEADER.replace("unitensor/_signatures.py", "tools/tensor_stub.pyi.in and _tensor's operator tables")
+    return header + template.replace("    # @OPERATORS@\n", "".join(lines))
+
+
+def _operand(name: str) -> str:
+    """What the other operand of ``Tensor <op> other`` may be: the standard's Python scalars for the operation."""
+    if name == "matmul":
+        return "Tensor"
+    if name.startswith("bitwise"):
+        return "Tensor | int"
+    if name in ("less", "less_equal", "greater", "greater_equal", "remainder", "floor_divide"):
+        return "Tensor | int | float"
+    return "Tensor | int | float | complex"
 
 
 def generated_files() -> dict[Path, str]:
