@@ -24,11 +24,28 @@ EXTRA: dict[str, set[str]] = {
     "from_dlpack": {"backend"},
 }
 #: the functions written by hand rather than built from the tables
-HANDWRITTEN = ["asarray", "astype", "from_dlpack", "broadcast_shapes", "can_cast", "finfo", "iinfo", "isdtype",
-               "result_type"]
+HANDWRITTEN = [
+    "asarray",
+    "astype",
+    "from_dlpack",
+    "broadcast_shapes",
+    "can_cast",
+    "finfo",
+    "iinfo",
+    "isdtype",
+    "result_type",
+]
 #: array-api-strict helpers in its namespaces that are not part of the standard
-NOT_STANDARD = {"get_array_api_strict_flags", "set_array_api_strict_flags", "reset_array_api_strict_flags",
-                "linalg.conj", "linalg.finfo", "linalg.reshape", "fft.astype", "fft.device_supports_dtype"}
+NOT_STANDARD = {
+    "get_array_api_strict_flags",
+    "set_array_api_strict_flags",
+    "reset_array_api_strict_flags",
+    "linalg.conj",
+    "linalg.finfo",
+    "linalg.reshape",
+    "fft.astype",
+    "fft.device_supports_dtype",
+}
 
 
 def _lookup(namespace: Any, dotted: str) -> Any:
@@ -42,8 +59,11 @@ def _default(value: Any) -> Any:
 
 
 def _parameters(function: Any, extra: set[str] = frozenset()) -> list[tuple[str, Any, Any]]:
-    return [(p.name, p.kind, _default(p.default)) for p in inspect.signature(function).parameters.values()
-            if p.name not in extra]
+    return [
+        (p.name, p.kind, _default(p.default))
+        for p in inspect.signature(function).parameters.values()
+        if p.name not in extra
+    ]
 
 
 def _standard_functions() -> list[str]:
@@ -51,8 +71,7 @@ def _standard_functions() -> list[str]:
     for prefix, module in (("", strict), ("linalg.", strict.linalg), ("fft.", strict.fft)):
         for name in getattr(module, "__all__", dir(module)):
             value = getattr(module, name)
-            if (inspect.isfunction(value) and not name.startswith("_")
-                    and f"{prefix}{name}" not in NOT_STANDARD):
+            if inspect.isfunction(value) and not name.startswith("_") and f"{prefix}{name}" not in NOT_STANDARD:
                 names.append(prefix + name)
     return sorted(names)
 
@@ -65,7 +84,8 @@ def test_signature_is_the_standards(name: str) -> None:
     for parameter in inspect.signature(function).parameters.values():
         if parameter.name in extra:
             assert parameter.kind in (inspect.Parameter.KEYWORD_ONLY, inspect.Parameter.VAR_KEYWORD), (
-                f"{name}(): unitensor's own parameter {parameter.name!r} must be keyword-only")
+                f"{name}(): unitensor's own parameter {parameter.name!r} must be keyword-only"
+            )
 
 
 @pytest.mark.parametrize("name", _standard_functions())
@@ -87,4 +107,3 @@ def test_help_shows_the_signature_and_the_summary(name: str) -> None:
     assert summary.endswith(".") and len(summary) > 15
     if name in EXTRA:  # an extra parameter is documented
         assert all(f"``{extra}=``" in function.__doc__ for extra in EXTRA[name])
-

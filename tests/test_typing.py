@@ -37,6 +37,7 @@ _CLASS_MACHINERY = {"__doc__", "__module__", "__slots__", "__new__", "__weakref_
 
 # -- the stubs against the runtime -------------------------------------------------------
 
+
 def _stub(path: Path) -> ast.Module:
     return ast.parse(path.read_text())
 
@@ -80,8 +81,9 @@ MODULES = {"__init__.pyi": ut, "linalg.pyi": linalg, "fft.pyi": fft}
 
 
 def test_the_stubs_are_up_to_date() -> None:
-    result = subprocess.run([sys.executable, str(ROOT / "tools" / "generate_api.py"), "--check"],
-                            capture_output=True, text=True, cwd=ROOT)
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "tools" / "generate_api.py"), "--check"], capture_output=True, text=True, cwd=ROOT
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -94,10 +96,15 @@ def test_stub_declares_exactly_the_public_names(stub: str) -> None:
     assert runtime - declared == set(), "at run time but not in the stub"
 
 
-@pytest.mark.parametrize(("stub", "name"), [
-    (stub, name) for stub in sorted(MODULES)
-    for name, node in _stub_names(_stub(ROOT / "unitensor" / stub).body).items()
-    if isinstance(node, ast.FunctionDef)])
+@pytest.mark.parametrize(
+    ("stub", "name"),
+    [
+        (stub, name)
+        for stub in sorted(MODULES)
+        for name, node in _stub_names(_stub(ROOT / "unitensor" / stub).body).items()
+        if isinstance(node, ast.FunctionDef)
+    ],
+)
 def test_stub_function_has_the_runtime_parameters(stub: str, name: str) -> None:
     node = _stub_names(_stub(ROOT / "unitensor" / stub).body)[name]
     assert isinstance(node, ast.FunctionDef)
@@ -112,10 +119,14 @@ def _tensor_stub() -> dict[str, ast.AST]:
 
 def _tensor_runtime() -> dict[str, Any]:
     """The Tensor's own attributes, and its C base class's where the accelerator is built."""
-    attributes = {**vars(ut.Tensor.__base__), **vars(ut.Tensor)} if ut.Tensor.__base__ is not object else dict(
-        vars(ut.Tensor))
-    return {name: value for name, value in attributes.items()
-            if (not name.startswith("_") or name.startswith("__")) and name not in _CLASS_MACHINERY}
+    attributes = (
+        {**vars(ut.Tensor.__base__), **vars(ut.Tensor)} if ut.Tensor.__base__ is not object else dict(vars(ut.Tensor))
+    )
+    return {
+        name: value
+        for name, value in attributes.items()
+        if (not name.startswith("_") or name.startswith("__")) and name not in _CLASS_MACHINERY
+    }
 
 
 def test_tensor_stub_declares_exactly_the_runtime_attributes() -> None:
@@ -124,10 +135,15 @@ def test_tensor_stub_declares_exactly_the_runtime_attributes() -> None:
     assert runtime - declared == set(), "at run time but not in the stub"
 
 
-@pytest.mark.parametrize("name", sorted(name for name, node in _tensor_stub().items()
-                                        if isinstance(node, ast.FunctionDef) and not any(
-                                            isinstance(d, ast.Name) and d.id == "property"
-                                            for d in node.decorator_list)))
+@pytest.mark.parametrize(
+    "name",
+    sorted(
+        name
+        for name, node in _tensor_stub().items()
+        if isinstance(node, ast.FunctionDef)
+        and not any(isinstance(d, ast.Name) and d.id == "property" for d in node.decorator_list)
+    ),
+)
 def test_tensor_stub_method_has_the_runtime_parameters(name: str) -> None:
     node = _tensor_stub()[name]
     assert isinstance(node, ast.FunctionDef)
@@ -140,14 +156,19 @@ def test_tensor_stub_method_has_the_runtime_parameters(name: str) -> None:
         return
     runtime = _runtime_parameters(method)[1:]
     if name.startswith("__"):  # operators are called positionally: the stub may say so where Python does not
-        runtime = [(n, inspect.Parameter.POSITIONAL_ONLY if k is inspect.Parameter.POSITIONAL_OR_KEYWORD else k, d)
-                   for (n, k, d) in runtime]
-        stub = [(n, inspect.Parameter.POSITIONAL_ONLY if k is inspect.Parameter.POSITIONAL_OR_KEYWORD else k, d)
-                for (n, k, d) in stub]
+        runtime = [
+            (n, inspect.Parameter.POSITIONAL_ONLY if k is inspect.Parameter.POSITIONAL_OR_KEYWORD else k, d)
+            for (n, k, d) in runtime
+        ]
+        stub = [
+            (n, inspect.Parameter.POSITIONAL_ONLY if k is inspect.Parameter.POSITIONAL_OR_KEYWORD else k, d)
+            for (n, k, d) in stub
+        ]
     assert stub == runtime
 
 
 # -- the checkers on user code ------------------------------------------------------------------
+
 
 def _checker(name: str) -> str:
     path = shutil.which(name, path=os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]))
@@ -169,9 +190,20 @@ def _marked_lines(path: Path) -> set[int]:
 
 def _mypy_errors(*files: Path) -> dict[str, set[int]]:
     result = subprocess.run(
-        [_checker("mypy"), "--no-error-summary", "--show-error-codes", "--warn-unused-ignores",
-         "--cache-dir", str(ROOT / ".mypy_cache"), *map(str, files)],
-        capture_output=True, text=True, cwd=ROOT, env=_environment())
+        [
+            _checker("mypy"),
+            "--no-error-summary",
+            "--show-error-codes",
+            "--warn-unused-ignores",
+            "--cache-dir",
+            str(ROOT / ".mypy_cache"),
+            *map(str, files),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=_environment(),
+    )
     assert result.returncode in (0, 1), result.stdout + result.stderr  # 2: mypy itself failed
     errors: dict[str, set[int]] = {f.name: set() for f in files}
     for match in re.finditer(r"^(?:.*[/\\])?([\w.]+):(\d+): error:", result.stdout, re.MULTILINE):
@@ -182,7 +214,11 @@ def _mypy_errors(*files: Path) -> dict[str, set[int]]:
 def _pyright_errors(*files: Path) -> dict[str, set[int]]:
     result = subprocess.run(
         [_checker("pyright"), "--outputjson", "--pythonpath", sys.executable, *map(str, files)],
-        capture_output=True, text=True, cwd=ROOT, env=_environment())
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=_environment(),
+    )
     report = json.loads(result.stdout)
     errors: dict[str, set[int]] = {f.name: set() for f in files}
     for diagnostic in report["generalDiagnostics"]:
@@ -204,4 +240,5 @@ def test_checker_accepts_user_code_and_reports_each_deliberate_error(checker: st
     assert len(expected) >= 15
     assert errors["deliberate_errors.py"] == expected, (
         f"{checker} missed lines {sorted(expected - errors['deliberate_errors.py'])} and flagged unmarked lines "
-        f"{sorted(errors['deliberate_errors.py'] - expected)}")
+        f"{sorted(errors['deliberate_errors.py'] - expected)}"
+    )

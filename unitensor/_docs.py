@@ -190,8 +190,10 @@ _OTHERS = {
 SUMMARIES = {**_ELEMENTWISE, **_OTHERS}
 
 _ANY_BACKEND = "The arguments may be Tensors of any one backend (or its native arrays); the result is on it."
-_CREATION = ("unitensor adds the keyword ``backend=`` (a name or a Backend): the backend that holds the "
-             "result, by default the current one (:func:`unitensor.get_backend`); ``device`` also takes a string.")
+_CREATION = (
+    "unitensor adds the keyword ``backend=`` (a name or a Backend): the backend that holds the "
+    "result, by default the current one (:func:`unitensor.get_backend`); ``device`` also takes a string."
+)
 
 #: where unitensor adds to or departs from the standard, beyond accepting any backend
 DEPARTURES = {
@@ -216,18 +218,25 @@ def signature(name: str) -> inspect.Signature:
     """``inspect.Signature`` of namespace function ``name``, from the table of the standard's signatures."""
     params, returns = SIGNATURES[name]
     return inspect.Signature(
-        [inspect.Parameter(p, inspect._ParameterKind(kind),
-                           default=inspect.Parameter.empty if default is REQUIRED else default,
-                           annotation=annotation)
-         for p, kind, default, annotation in params],
-        return_annotation=returns)
+        [
+            inspect.Parameter(
+                p,
+                inspect._ParameterKind(kind),
+                default=inspect.Parameter.empty if default is REQUIRED else default,
+                annotation=annotation,
+            )
+            for p, kind, default, annotation in params
+        ],
+        return_annotation=returns,
+    )
 
 
 def describe(function: Callable[..., Any], name: str, creation: bool) -> None:
     """Give ``function`` the real signature and docstring of namespace function ``name``."""
-    function.__signature__ = signature(name)  # type: ignore[attr-defined]
+    text = signature(name)
+    function.__signature__ = text  # type: ignore[attr-defined]
     function.__doc__ = docstring(name, creation)
     if not inspect.isfunction(function):
         # help() shows no signature for the C accelerator's callables: their docstring opens
         # with it instead, as NumPy's ufuncs' do
-        function.__doc__ = f"{function.__name__}{function.__signature__}\n\n{function.__doc__}"
+        function.__doc__ = f"{function.__name__}{text}\n\n{function.__doc__}"

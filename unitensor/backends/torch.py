@@ -838,7 +838,7 @@ def _axes_of(ndim: int, items: tuple[Any, ...]) -> list[int]:
     ellipsis_at = next((i for i, item in enumerate(items) if item is Ellipsis), None)
     axes: list[int] = []
     axis = 0
-    for position, (item, count) in enumerate(zip(items, consumed)):
+    for position, (_item, count) in enumerate(zip(items, consumed)):
         if position == ellipsis_at:
             axis = ndim - sum(consumed[position + 1:])
             axes.append(-1)
