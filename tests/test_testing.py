@@ -3,15 +3,21 @@ the conformance suite's certification command on a backend registered at run tim
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+from pathlib import Path
+from typing import Any
 
 import pytest
 
 import unitensor as ut
-from unitensor.testing import assert_close
+from unitensor.testing import assert_close, plugin
 
 pytest_plugins = ["pytester"]
+
+#: the directory that holds this unitensor: a checkout's root, or site-packages where it is installed
+SOURCE = str(Path(ut.__file__).resolve().parent.parent)
 
 USER_TEST = """
 from unitensor.testing import assert_close
@@ -24,21 +30,37 @@ def _installed() -> list[str]:
     return [name for name in ut.backends.available() if name != "cupy"]
 
 
-def test_plugin_runs_a_user_test_on_each_chosen_backend(pytester: pytest.Pytester) -> None:
+@pytest.fixture
+def run(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> object:
+    """``run(*args)``: pytest in a subprocess that sees this unitensor, installed or not.
+
+    From a plain checkout (no entry point registered), the plugin is loaded with ``-p``.
+    """
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [SOURCE, os.environ.get("PYTHONPATH")])))
+    loading = [arg for spec in plugin.plugin_spec() for arg in ("-p", spec)]
+
+    def run(*args: str) -> pytest.RunResult:
+        return pytester.runpytest_subprocess(*loading, "-p", "no:cacheprovider", *args)
+
+    return run
+
+
+@pytest.mark.parametrize("option", ["--backend", "--ut-backend"])
+def test_plugin_runs_a_user_test_on_each_chosen_backend(pytester: pytest.Pytester, run: Any, option: str) -> None:
     pytester.makepyfile(USER_TEST)
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--ut-backend", "numpy", "--ut-backend", "strict", "-v")
+    result = run(option, "numpy", option, "strict", "-v")
     result.assert_outcomes(passed=2)
     result.stdout.fnmatch_lines(["*test_softplus?numpy? PASSED*", "*test_softplus?strict? PASSED*"])
 
 
-def test_plugin_defaults_to_every_installed_backend(pytester: pytest.Pytester) -> None:
+def test_plugin_defaults_to_every_installed_backend(pytester: pytest.Pytester, run: Any) -> None:
     pytester.makepyfile(USER_TEST)
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--collect-only", "-q")
+    result = run("--collect-only", "-q")
     for name in _installed():
         result.stdout.fnmatch_lines([f"*test_softplus?{name}?*"])
 
 
-def test_xp_makes_the_backend_the_default_for_the_test_only(pytester: pytest.Pytester) -> None:
+def test_xp_makes_the_backend_the_default_for_the_test_only(pytester: pytest.Pytester, run: Any) -> None:
     pytester.makepyfile("""
         import unitensor as ut
         def test_default(xp, ut_backend):
@@ -48,15 +70,31 @@ def test_xp_makes_the_backend_the_default_for_the_test_only(pytester: pytest.Pyt
         def test_after():
             assert ut.get_backend().name == "numpy"
     """)
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-p", "no:randomly", "--ut-backend", "strict")
+    result = run("-p", "no:randomly", "--backend", "strict")
     result.assert_outcomes(passed=2)
 
 
-def test_plugin_fails_a_requested_backend_that_cannot_load(pytester: pytest.Pytester) -> None:
+def test_plugin_fails_a_requested_backend_that_cannot_load(pytester: pytest.Pytester, run: Any) -> None:
     pytester.makepyfile(USER_TEST)
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--ut-backend", "no-such-backend")
+    result = run("--backend", "no-such-backend")
     result.assert_outcomes(errors=1)
-    result.stdout.fnmatch_lines(["*backend 'no-such-backend' was asked for with --ut-backend but cannot load*"])
+    result.stdout.fnmatch_lines(["*backend 'no-such-backend' was asked for with --backend but cannot load*"])
+
+
+def test_backend_alias_parametrizes_a_suites_own_fixture_name(pytester: pytest.Pytester, run: Any) -> None:
+    pytester.makeconftest("""
+        from unitensor.testing import plugin
+        engine = plugin.backend_alias("engine")
+    """)
+    pytester.makepyfile("""
+        def test_named(engine):
+            assert engine in ("numpy", "strict")
+        def test_plain(backend=None):
+            assert backend is None  # a user's own "backend" parameter is left alone
+    """)
+    result = run("--backend", "numpy", "--backend", "strict", "-v")
+    result.assert_outcomes(passed=3)
+    result.stdout.fnmatch_lines(["*test_named?numpy? PASSED*", "*test_named?strict? PASSED*"])
 
 
 # -- assert_close ---------------------------------------------------------------------------
@@ -114,7 +152,7 @@ sys.exit(main(["conformance", "--backend", "copying", *sys.argv[1:], "--", "-k",
 
 def _certify(tmp_path: object, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-c", _CERTIFY, *args], capture_output=True, text=True, timeout=300,
-                          env={"CI": "1", "PATH": "/usr/bin:/bin"})
+                          env={"CI": "1", "PATH": "/usr/bin:/bin", "PYTHONPATH": SOURCE})
 
 
 def test_certify_finds_a_broken_promise_in_a_plugin_backend(tmp_path: object) -> None:

@@ -4,7 +4,8 @@
   arrays and Python data, with tolerances chosen from the dtype;
 * :mod:`unitensor.testing.plugin` is a pytest plugin (registered through the
   ``pytest11`` entry point) that parametrizes tests over installed backends:
-  option ``--ut-backend NAME`` (repeatable), fixtures ``ut_backend`` and ``xp``;
+  option ``--backend NAME`` (repeatable; also ``--ut-backend``), fixtures ``ut_backend`` and ``xp``,
+  and the hypothesis profiles: the one test harness, which unitensor's own tests use too;
 * :mod:`unitensor.testing.conformance` is the suite that says what "works on
   backend X" means (``python -m unitensor conformance --backend X``).
 

@@ -8,10 +8,18 @@ once per backend::
         x = xp.linspace(-3.0, 3.0, 7)
         assert_close(xp.log1p(xp.exp(x)), xp.logaddexp(x, 0.0))
 
-``--ut-backend NAME`` (repeatable) chooses the backends; by default every
-installed backend with a CPU runs, and one that is installed but cannot load
-is skipped with the reason. A backend named with ``--ut-backend`` that cannot
-load fails instead: it was asked for.
+``--backend NAME`` (repeatable; also spelled ``--ut-backend``) chooses the
+backends. By default every built-in backend with a CPU runs, and every other
+installed one; a built-in backend that is not installed, or one that is
+installed but cannot load, is skipped with the reason. A backend named with
+``--backend`` that cannot load fails instead: it was asked for.
+
+This module is the one test harness of unitensor: the repository's own
+``conftest.py`` and the standalone conformance run use it too, through
+:func:`plugin_spec` (``pytest_plugins``), :func:`backend_alias` (their
+``backend`` fixture) and :func:`use_hypothesis_profiles`. Those three act only
+where they are called; installing unitensor adds the option, the
+``ut_backend``/``xp`` fixtures and the ``gpu`` marker, nothing more.
 
 Loading the plugin imports no framework; ``unitensor`` itself is imported
 only when a test uses the fixtures.
@@ -19,32 +27,77 @@ only when a test uses the fixtures.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import os
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 
+__all__ = [
+    "BUILTIN_CPU_BACKENDS",
+    "HYPOTHESIS_PROFILES",
+    "backend_alias",
+    "plugin_spec",
+    "selected_backends",
+    "use_hypothesis_profiles",
+]
+
+#: the built-in backends with a CPU device, in the order tests run on them
+BUILTIN_CPU_BACKENDS = ("numpy", "torch", "jax", "dask", "strict")
+
+#: name -> hypothesis settings. The default profiles are derandomized, so that every machine runs
+#: the same examples; "thorough" explores fresh ones (``--hypothesis-profile=thorough``).
+HYPOTHESIS_PROFILES: dict[str, dict[str, Any]] = {
+    "ci": {"max_examples": 25, "derandomize": True},
+    "dev": {"max_examples": 25, "derandomize": True},
+    "thorough": {"max_examples": 500, "derandomize": False},
+}
+
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("unitensor", "unitensor backends")
-    group.addoption("--ut-backend", action="append", default=None, metavar="NAME", dest="ut_backend",
-                    help="run tests that use the ut_backend/xp fixtures on this unitensor backend "
-                         "(repeatable; default: every installed backend)")
+    group.addoption(
+        "--backend",
+        "--ut-backend",
+        action="append",
+        default=None,
+        metavar="NAME",
+        dest="ut_backend",
+        help="run backend-parametrized tests on this unitensor backend (repeatable; default: every "
+        "built-in CPU backend and every other installed one)",
+    )
 
 
-def _default_backends() -> list[str]:
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "gpu: needs a CUDA GPU (skipped without one)")
+
+
+def selected_backends(config: pytest.Config) -> list[tuple[str, bool]]:
+    """(name, asked for with ``--backend``) for every backend this run covers."""
+    requested = config.getoption("ut_backend")
+    if requested:
+        return [(name, True) for name in requested]
     import unitensor as ut
 
-    return [name for name in ut.backends.available() if name != "cupy"]  # cupy has no CPU device
+    others = [name for name in ut.backends.available() if name not in BUILTIN_CPU_BACKENDS and name != "cupy"]
+    return [(name, False) for name in (*BUILTIN_CPU_BACKENDS, *others)]
+
+
+def _param(name: str, explicit: bool) -> Any:
+    import unitensor as ut
+
+    marks = []
+    if not explicit and name not in ut.backends.available():
+        marks.append(pytest.mark.skip(reason=f"backend {name!r} is not installed"))
+    if name == "cupy":
+        marks.append(pytest.mark.gpu)
+    return pytest.param(name, marks=marks, id=name)
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    if "ut_backend" not in metafunc.fixturenames:
-        return
-    requested = metafunc.config.getoption("ut_backend")
-    names = requested or _default_backends()
-    params = [pytest.param((name, bool(requested)), id=name) for name in names]
-    metafunc.parametrize("ut_backend", params, indirect=True)
+    if "ut_backend" in metafunc.fixturenames:
+        params = [_param(name, explicit) for name, explicit in selected_backends(metafunc.config)]
+        metafunc.parametrize("ut_backend", params, indirect=True)
 
 
 @pytest.fixture
@@ -52,16 +105,17 @@ def ut_backend(request: pytest.FixtureRequest) -> str:
     """The name of the unitensor backend this test runs on (the test is parametrized over them)."""
     import unitensor as ut
 
-    name, explicit = getattr(request, "param", (None, False))
+    name = getattr(request, "param", None)
     if name is None:
-        pytest.fail("the ut_backend fixture is parametrized by the unitensor plugin; "
-                    "do not override it with a fixture of your own")
+        pytest.fail(
+            "the ut_backend fixture is parametrized by the unitensor plugin; "
+            "do not override it with a fixture of your own"
+        )
     try:
         ut.backends.get(name)
     except (LookupError, ImportError, ut.backends.BackendError) as exc:
-        if explicit:
-            pytest.fail(f"backend {name!r} was asked for with --ut-backend but cannot load: {exc}",
-                        pytrace=False)
+        if name in (request.config.getoption("ut_backend") or ()):
+            pytest.fail(f"backend {name!r} was asked for with --backend but cannot load: {exc}", pytrace=False)
         pytest.skip(f"backend {name!r} cannot load here: {exc}")
     return name
 
@@ -73,3 +127,51 @@ def xp(ut_backend: str) -> Iterator[Any]:
 
     with ut.use_backend(ut_backend):
         yield ut
+
+
+# -- for the test suites that build on this plugin (the repository's, the standalone conformance run) --
+
+
+def backend_alias(name: str = "backend") -> Callable[..., str]:
+    """A fixture called ``name`` that is ``ut_backend`` under another name: ``backend = backend_alias()``.
+
+    Tests that ask for it are parametrized over the backends exactly as
+    ``ut_backend`` tests are (their ids are the backend names).
+    """
+
+    @pytest.fixture(name=name)
+    def alias(ut_backend: str) -> str:
+        return ut_backend
+
+    alias.__doc__ = f"The name of the unitensor backend this test runs on (``ut_backend`` as ``{name}``)."
+    return alias
+
+
+def plugin_spec() -> list[str]:
+    """``pytest_plugins`` for a conftest or plugin that builds on this one.
+
+    Empty where pytest loads this plugin through its entry point already
+    (unitensor installed); this module's name from a plain source checkout.
+    Registering the module twice, under the entry point's name and its own,
+    is an error in pytest.
+    """
+    from importlib.metadata import entry_points
+
+    autoload = not os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
+    if autoload and any(ep.value == __name__ for ep in entry_points(group="pytest11")):
+        return []
+    return [__name__]
+
+
+def use_hypothesis_profiles() -> None:
+    """Register :data:`HYPOTHESIS_PROFILES` and load ``ci`` under CI (``CI`` set), else ``dev``.
+
+    ``--hypothesis-profile=NAME`` still chooses another one.
+    """
+    from hypothesis import HealthCheck, settings
+
+    for name, options in HYPOTHESIS_PROFILES.items():
+        settings.register_profile(
+            name, deadline=None, print_blob=True, suppress_health_check=[HealthCheck.too_slow], **options
+        )
+    settings.load_profile("ci" if os.environ.get("CI") else "dev")
