@@ -4,9 +4,8 @@
 from collections.abc import Callable, Iterator
 from typing import Any, ClassVar, TypeVar
 
-import numpy as np
 import numpy.typing as npt
-from typing_extensions import Self
+from typing_extensions import Never, Self
 
 from . import backends as _registry
 from ._devices import Device
@@ -26,7 +25,8 @@ class Tensor:
     _backend: _registry.Backend
     _node: Any
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None: ...
+    # Tensors are made by ut.asarray / ut.astensor: calling the class raises
+    def __init__(self, *args: Never, **kwargs: Never) -> None: ...
     @property
     def raw(self) -> Any: ...
     @property

@@ -29,3 +29,4 @@ n: int = t.numpy()  # error: numpy() returns an ndarray
 s: str = t + 1  # error: the sum is a Tensor
 t.to(device="cpu", stream=None)  # error: to() takes no stream
 ut.grad(lambda x: x)(t, t)  # error: the function takes one argument
+ut.Tensor([1.0, 2.0])  # error: Tensors are made with ut.asarray
