@@ -235,18 +235,31 @@ def jacobian(f: Callable[_P, Any], argnums: int | Sequence[int] = 0,
              engine: str | None = None) -> Callable[_P, Any]: ...
 '''
 
-_EXTENSION_HEAD = '''"""Types of the array API ``{ext}`` extension (the runtime builds these functions from tables)."""
+_EXTENSION_HEAD = """\"\"\"Types of the array API ``{ext}`` extension (the runtime builds these functions from tables).\"\"\"
 
-from collections.abc import Sequence
-from typing import Literal, NamedTuple, overload
-
-from ._devices import Device
-from ._dtypes import DType
-from ._tensor import Tensor
-from .backends import Backend
+{imports}
 
 __all__: list[str]
-'''
+"""
+
+#: what the extension stubs may import, by module: each name only where the stub uses it
+_EXTENSION_IMPORTS = [
+    ("collections.abc", ["Sequence"]),
+    ("typing", ["Literal", "NamedTuple", "overload"]),
+    ("._devices", ["Device"]),
+    ("._dtypes", ["DType"]),
+    ("._tensor", ["Tensor"]),
+    (".backends", ["Backend"]),
+]
+
+
+def _imports(body: str) -> str:
+    groups: dict[bool, list[str]] = {False: [], True: []}  # the standard library's, then the package's
+    for module, names in _EXTENSION_IMPORTS:
+        used = [name for name in names if re.search(rf"\b{name}\b", body)]
+        if used:
+            groups[module.startswith(".")].append(f"from {module} import {', '.join(used)}")
+    return "\n\n".join("\n".join(lines) for lines in groups.values() if lines)
 
 
 def render_namespace_stub(extension: str | None) -> str:
@@ -254,15 +267,13 @@ def render_namespace_stub(extension: str | None) -> str:
 
     prefix = f"{extension}." if extension else ""
     names = [n for n in SIGNATURES if (n.startswith(prefix) if extension else "." not in n)]
-    head = _INIT_HEAD if extension is None else _EXTENSION_HEAD.format(ext=extension)
     body = [_function_stub(name.partition(".")[2] if extension else name, name, extension is None) for name in names]
     # the result types exist only here (each backend returns its own named tuple): private names
     results = _RESULTS.replace("class ", "class _") if extension != "fft" else ""
     body = [re.sub(r"\b(\w+Result)\b", r"_\1", line) for line in body]
-    text = _STUB_HEADER + head + results + "\n" + "".join(body)
-    if extension == "fft":
-        text = text.replace("from typing import Literal, NamedTuple, overload", "from typing import Literal")
-    return text
+    rest = results + "\n" + "".join(body)
+    head = _INIT_HEAD if extension is None else _EXTENSION_HEAD.format(ext=extension, imports=_imports(rest))
+    return _STUB_HEADER + head + rest
 
 
 def render_tensor_stub() -> str:

@@ -2,12 +2,10 @@
 """Types of the array API ``linalg`` extension (the runtime builds these functions from tables)."""
 
 from collections.abc import Sequence
-from typing import Literal, NamedTuple, overload
+from typing import Literal, NamedTuple
 
-from ._devices import Device
 from ._dtypes import DType
 from ._tensor import Tensor
-from .backends import Backend
 
 __all__: list[str]
 
