@@ -107,3 +107,12 @@ def test_help_shows_the_signature_and_the_summary(name: str) -> None:
     assert summary.endswith(".") and len(summary) > 15
     if name in EXTRA:  # an extra parameter is documented
         assert all(f"``{extra}=``" in function.__doc__ for extra in EXTRA[name])
+
+
+def test_every_table_function_has_a_signature_and_a_summary() -> None:
+    from unitensor._docs import SUMMARIES
+    from unitensor._signatures import SIGNATURES
+
+    assert set(FUNCTIONS) - set(SIGNATURES) == set(), "run: python tools/generate_api.py signatures"
+    assert set(SIGNATURES) - set(FUNCTIONS) == set(), "run: python tools/generate_api.py signatures"
+    assert set(FUNCTIONS) - set(SUMMARIES) == set(), "add the one-line summary to unitensor/_docs.py"
