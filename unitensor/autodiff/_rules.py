@@ -735,10 +735,11 @@ def _rules() -> dict[str, dict[Any, Rule]]:
         "clip": {0: _clip_x, 1: _clip_min, 2: _clip_max, "min": _clip_min, "max": _clip_max},
         "sort": {0: _sort},
         "linalg.inv": {0: _inv}, "linalg.solve": {0: _solve_x1, 1: _solve_x2}, "linalg.det": {0: _det},
-        "linalg.slogdet": {0: _slogdet}, "linalg.cholesky": {0: _cholesky}, "linalg.eigh": {0: _eigh}, "linalg.eig": {0: _eig},
+        "linalg.slogdet": {0: _slogdet}, "linalg.cholesky": {0: _cholesky}, "linalg.eigh": {0: _eigh},
         "linalg.eigvalsh": {0: _eigvalsh}, "linalg.svd": {0: _svd}, "linalg.svdvals": {0: _svdvals},
         "linalg.qr": {0: _qr}, "linalg.diagonal": {0: _diagonal}, "linalg.vector_norm": {0: _vector_norm},
         "linalg.cross": {0: _cross(0), 1: _cross(1)},
+        "linalg.eig": {0: _eig},
     })
     for alias in ("matmul", "tensordot", "vecdot", "matrix_transpose"):
         rules["linalg." + alias] = rules[alias]
