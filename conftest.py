@@ -25,8 +25,8 @@ os.environ.setdefault("JAX_ENABLE_X64", "1")
 
 #: the plugin, from this checkout where unitensor is not installed (where it is, its entry point loads it)
 pytest_plugins = plugin.plugin_spec()
-#: the tests' ``backend`` fixture: the plugin's ``ut_backend``, parametrized over the backends
-backend = plugin.backend_alias("backend")
+#: tests that take a ``backend`` argument run once per backend, as the plugin's ``ut_backend`` tests do
+plugin.parametrize_backends("backend")
 plugin.use_hypothesis_profiles()
 
 

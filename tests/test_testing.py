@@ -81,16 +81,16 @@ def test_plugin_fails_a_requested_backend_that_cannot_load(pytester: pytest.Pyte
     result.stdout.fnmatch_lines(["*backend 'no-such-backend' was asked for with --backend but cannot load*"])
 
 
-def test_backend_alias_parametrizes_a_suites_own_fixture_name(pytester: pytest.Pytester, run: Any) -> None:
+def test_a_suite_parametrizes_its_own_argument_over_the_backends(pytester: pytest.Pytester, run: Any) -> None:
     pytester.makeconftest("""
         from unitensor.testing import plugin
-        engine = plugin.backend_alias("engine")
+        plugin.parametrize_backends("engine")
     """)
     pytester.makepyfile("""
         def test_named(engine):
             assert engine in ("numpy", "strict")
         def test_plain(backend=None):
-            assert backend is None  # a user's own "backend" parameter is left alone
+            assert backend is None  # an argument the suite did not name is left alone
     """)
     result = run("--backend", "numpy", "--backend", "strict", "-v")
     result.assert_outcomes(passed=3)

@@ -16,8 +16,8 @@ installed but cannot load, is skipped with the reason. A backend named with
 
 This module is the one test harness of unitensor: the repository's own
 ``conftest.py`` and the standalone conformance run use it too, through
-:func:`plugin_spec` (``pytest_plugins``), :func:`backend_alias` (their
-``backend`` fixture) and :func:`use_hypothesis_profiles`. Those three act only
+:func:`plugin_spec` (``pytest_plugins``), :func:`parametrize_backends` (their
+``backend`` argument) and :func:`use_hypothesis_profiles`. Those three act only
 where they are called; installing unitensor adds the option, the
 ``ut_backend``/``xp`` fixtures and the ``gpu`` marker, nothing more.
 
@@ -28,7 +28,7 @@ only when a test uses the fixtures.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -36,7 +36,7 @@ import pytest
 __all__ = [
     "BUILTIN_CPU_BACKENDS",
     "HYPOTHESIS_PROFILES",
-    "backend_alias",
+    "parametrize_backends",
     "plugin_spec",
     "selected_backends",
     "use_hypothesis_profiles",
@@ -95,9 +95,10 @@ def _param(name: str, explicit: bool) -> Any:
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    if "ut_backend" in metafunc.fixturenames:
-        params = [_param(name, explicit) for name, explicit in selected_backends(metafunc.config)]
-        metafunc.parametrize("ut_backend", params, indirect=True)
+    for argument in ("ut_backend", *sorted(_BACKEND_ARGUMENTS)):
+        if argument in metafunc.fixturenames:
+            params = [_param(name, explicit) for name, explicit in selected_backends(metafunc.config)]
+            metafunc.parametrize(argument, params, indirect=argument == "ut_backend")
 
 
 @pytest.fixture
@@ -132,19 +133,19 @@ def xp(ut_backend: str) -> Iterator[Any]:
 # -- for the test suites that build on this plugin (the repository's, the standalone conformance run) --
 
 
-def backend_alias(name: str = "backend") -> Callable[..., str]:
-    """A fixture called ``name`` that is ``ut_backend`` under another name: ``backend = backend_alias()``.
+#: argument names that the suites built on this plugin have parametrized over the backends (``backend``)
+_BACKEND_ARGUMENTS: set[str] = set()
 
-    Tests that ask for it are parametrized over the backends exactly as
-    ``ut_backend`` tests are (their ids are the backend names).
+
+def parametrize_backends(name: str = "backend") -> None:
+    """Parametrize every test with an argument ``name`` over the backends, as ``ut_backend`` is.
+
+    The argument's value is the backend's name and the test ids are the
+    backends' names. Unlike ``ut_backend`` it is no fixture (hypothesis tests
+    take it without a health check warning), so a backend asked for with
+    ``--backend`` that cannot load fails in the test itself.
     """
-
-    @pytest.fixture(name=name)
-    def alias(ut_backend: str) -> str:
-        return ut_backend
-
-    alias.__doc__ = f"The name of the unitensor backend this test runs on (``ut_backend`` as ``{name}``)."
-    return alias
+    _BACKEND_ARGUMENTS.add(name)
 
 
 def plugin_spec() -> list[str]:

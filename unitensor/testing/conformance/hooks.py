@@ -69,7 +69,7 @@ def _check_and_backend(item: pytest.Item) -> tuple[object, str] | None:
     check = params.get("check")
     if check is None or not hasattr(check, "area"):
         return None
-    return check, params.get("ut_backend", params.get("backend", "-"))  # the plugin's parameter, or a test's own
+    return check, params.get("backend", "-")
 
 
 def _reason(deviations: dict[str, str], check_id: str) -> str | None:

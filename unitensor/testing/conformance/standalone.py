@@ -19,5 +19,5 @@ from .hooks import (  # noqa: F401 - pytest finds hooks by name
 )
 
 pytest_plugins = plugin.plugin_spec()
-backend = plugin.backend_alias("backend")
+plugin.parametrize_backends("backend")
 plugin.use_hypothesis_profiles()
