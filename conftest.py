@@ -16,7 +16,8 @@ import os
 
 import pytest
 
-from unitensor.testing import plugin
+pytest.register_assert_rewrite("unitensor.testing.plugin")  # imported here, before pytest registers it
+from unitensor.testing import plugin  # noqa: E402
 
 # The suite compares every backend with NumPy, float64 and int64 included, so
 # JAX runs in 64-bit mode (read when jax is imported, after this file loads;
