@@ -124,8 +124,10 @@ def export_checks() -> list[Check]:
 
 def gradient_checks() -> list[Check]:
     from ._gradients import DIFFERENTIABLE
+    from ._gradients import KINKS
 
-    return [Check("gradients", name) for name in DIFFERENTIABLE]
+    return [Check("gradients", name) for name in DIFFERENTIABLE] + [Check("gradients", f"kink[{name}]")
+                                                                   for name in KINKS]
 
 
 #: invalid input each function kind must reject like NumPy does
