@@ -511,7 +511,15 @@ def asarray(obj: Any, /, *, dtype: DType | None = None, device: Device | str | N
     chosen = _registry.get(backend) if backend is not None else get_backend()
     dtype = as_dtype(dtype) if dtype is not None else None
     device = chosen.check_device(as_device(device)) if device is not None else None
-    return new_tensor(chosen.asarray(obj, dtype=dtype, device=device, copy=copy, **options), chosen)
+    try:
+        raw = chosen.asarray(obj, dtype=dtype, device=device, copy=copy, **options)
+    except RuntimeError as error:  # torch: "Could not infer dtype of object"
+        if type(error) is not RuntimeError:
+            raise
+        raise TypeError(f"asarray() cannot make an array of a {type(obj).__name__}: {error}") from error
+    if dtype is None:
+        chosen.dtype_of(raw)  # data of no array API dtype (NumPy's object arrays) raises TypeError here
+    return new_tensor(raw, chosen)
 
 
 def _to_with_options(source: Tensor, target: _registry.Backend, device: Any, copy: bool | None,

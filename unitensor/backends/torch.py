@@ -60,6 +60,7 @@ from typing import Any, NamedTuple
 from .._devices import Device
 from .._dtypes import ALL_DTYPES, DType, uint16, uint32, uint64
 from ._base import Backend, BackendError
+from ._keys import check_key
 
 __all__ = ["TorchBackend"]
 
@@ -431,6 +432,9 @@ class TorchBackend(Backend):
 
     def setitem(self, raw: Any, key: Any, value: Any) -> Any:
         key = self._index_key(key)
+        if type(key) is tuple or type(key) is self._tensor_type:
+            # torch writes the in-bounds indices before it finds one out of bounds: check them first
+            check_key(tuple(raw.shape), key, self.owns, lambda part: self.dtype_of(part).kind, self._index_bounds)
         flips, key = _flip_negative_steps(tuple(raw.shape), key)
         if not flips:
             try:
@@ -444,6 +448,10 @@ class TorchBackend(Backend):
         flipped[key] = value
         raw.copy_(self._torch.flip(flipped, flips))
         return raw
+
+    @staticmethod
+    def _index_bounds(index: Any) -> tuple[int, int]:
+        return int(index.min()), int(index.max())
 
     def _index_key(self, key: Any) -> Any:
         """Cast index arrays torch would misread (uint8 as a mask) or refuse to int64."""
