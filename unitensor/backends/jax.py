@@ -558,8 +558,31 @@ def _shape_errors_as_value_errors(function: Any) -> Any:
             if _SHAPE_ERROR.search(str(exc)):
                 raise ValueError(str(exc)) from exc
             raise
+        except OverflowError:
+            typed = _unsigned_scalars(args)
+            if typed is None:
+                raise
+            return function(*typed, **kwargs)
 
     return checked
+
+
+def _unsigned_scalars(args: tuple[Any, ...]) -> tuple[Any, ...] | None:
+    """``args`` with Python ints past int64 given the uint64 dtype of the array they meet, or None.
+
+    JAX reads a Python int as int64 and overflows for 2**63 and above, which uint64 holds
+    (``floor_divide(uint64_array, 2**63)``); None where no such int fits the array's dtype.
+    """
+    arrays = [a for a in args if hasattr(a, "dtype") and not isinstance(a, (int, float, complex))]
+    if len(arrays) != 1 or arrays[0].dtype.kind != "u":
+        return None
+    dtype = arrays[0].dtype
+    limit = 2 ** (8 * dtype.itemsize)
+    if not any(type(a) is int and 2 ** 63 <= a < limit for a in args):
+        return None
+    import jax.numpy as jnp
+
+    return tuple(jnp.asarray(a, dtype=dtype) if type(a) is int else a for a in args)
 
 
 def _x64_message(dtype_name: str, converting: bool = False) -> str:
