@@ -638,7 +638,8 @@ def _unwrap_key(scan: _Scan, key: Any, nested: bool = False) -> Any:
         raise IndexError("index with a Tensor, not a list: write x[ut.asarray([...])] "
                          "(the array API standard does not define list indices)")
     raw = scan.unwrap(key)
-    if raw is key and not isinstance(key, _KEY_TYPES) and not hasattr(key, "__index__"):
+    if raw is key and not isinstance(key, _KEY_TYPES) and not hasattr(key, "__index__") \
+            and _registry.backend_of(key) is None:
         raise IndexError(f"only integers, slices (:), ellipsis (...), None and integer or boolean Tensors "
                          f"are valid indices, not {type(key).__name__} ({key!r})")
     return raw
