@@ -521,11 +521,19 @@ def test_export_to_numpy_is_zero_copy_and_read_only(x64, export):
     np.testing.assert_array_equal(a, np.arange(6.0).reshape(2, 3))
 
 
-def test_numpy_to_jax_is_zero_copy_when_aligned(x64):
+def test_numpy_to_jax_copies_by_default_so_the_jax_array_never_changes(x64):
     source = aligned(np.arange(16.0))
     t = ut.asarray(source, backend="jax")
+    assert pointer(t.raw) != pointer(source)
+    source[0] = 42.0  # JAX assumes its arrays never change: a write to the source must not reach it
+    assert t[0].item() == 0.0
+
+
+def test_numpy_to_jax_with_copy_false_shares_when_aligned(x64):
+    source = aligned(np.arange(16.0))
+    t = ut.asarray(source, backend="jax", copy=False)
     assert pointer(t.raw) == pointer(source)
-    source[0] = 42.0  # the JAX array reads the NumPy buffer
+    source[0] = 42.0  # the JAX array reads the NumPy buffer: the caller took the responsibility
     assert t[0].item() == 42.0
 
 

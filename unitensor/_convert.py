@@ -4,6 +4,12 @@ Within a backend, the backend moves the data. Between backends the data goes
 through DLPack, zero-copy when both sides share the device and the layout
 allows it, and through a host copy when DLPack cannot carry it (a read-only
 or lazy source, a dtype an older DLPack lacks).
+
+One rule says when the default shares: zero-copy wherever neither side can be
+written behind the other's back. Where one backend's arrays are writable
+(NumPy, torch) and the other's are assumed never to change (JAX, Dask),
+``copy=None`` copies, in both directions; ``copy=False`` shares all the same,
+and the caller then promises not to write the shared data.
 """
 
 from __future__ import annotations
@@ -53,6 +59,12 @@ def _backend_for_device(source: _registry.Backend, device: Device | None) -> _re
 def _transfer(t: Tensor, target: _registry.Backend, device: Device, copy: bool | None) -> Any:
     source = t._backend
     raw = source.materialize(source.normalize(t._raw))
+    if copy is None and source.mutable != target.mutable:
+        # one side can be written, the other assumes it never changes: sharing would let a write
+        # change the immutable side behind its back, so the default copies (copy=False shares)
+        if device.is_host and t.device.is_host:
+            return target.asarray(_host_copy(source, raw), device=device, copy=True)
+        copy = True
     if copy is not True:
         try:
             return target.from_dlpack(source.dlpack_source(raw), device=device, copy=copy)

@@ -191,10 +191,17 @@ def call(name: str, public: Callable[..., Any], args: Sequence[Any], kwargs: dic
     implementation = backend.function(name)
     try:
         out = implementation(*raw_args, **raw_kwargs)
+    except _NONSTANDARD_ERRORS as error:  # a framework's answer to a bad argument (JAX: NameError for axis="a")
+        raise TypeError(f"{_public_name(name)}(): invalid argument ({type(error).__name__}: {error})") from error
     except Exception:
         _explain_shape_mismatch(name, scan.tensors)
         raise
     return wrap(out, backend)
+
+
+#: errors frameworks raise for bad arguments that are none of the standard's TypeError, ValueError
+#: or IndexError (JAX reads a string axis as a named axis and raises NameError)
+_NONSTANDARD_ERRORS = (NameError, KeyError, AttributeError)
 
 
 def _explain_shape_mismatch(name: str, tensors: list[Tensor]) -> None:
@@ -504,7 +511,15 @@ def asarray(obj: Any, /, *, dtype: DType | None = None, device: Device | str | N
     chosen = _registry.get(backend) if backend is not None else get_backend()
     dtype = as_dtype(dtype) if dtype is not None else None
     device = chosen.check_device(as_device(device)) if device is not None else None
-    return new_tensor(chosen.asarray(obj, dtype=dtype, device=device, copy=copy, **options), chosen)
+    try:
+        raw = chosen.asarray(obj, dtype=dtype, device=device, copy=copy, **options)
+    except RuntimeError as error:  # torch: "Could not infer dtype of object"
+        if type(error) is not RuntimeError:
+            raise
+        raise TypeError(f"asarray() cannot make an array of a {type(obj).__name__}: {error}") from error
+    if dtype is None:
+        chosen.dtype_of(raw)  # data of no array API dtype (NumPy's object arrays) raises TypeError here
+    return new_tensor(raw, chosen)
 
 
 def _to_with_options(source: Tensor, target: _registry.Backend, device: Any, copy: bool | None,
@@ -599,7 +614,10 @@ def _setitem(x: Tensor, key: Any, value: Any) -> Tensor:
     scan.check_devices()
     backend = x._backend
     if _is_scalar(value):
-        result_type(x.dtype, value)  # a scalar x cannot hold (1.5 into an int Tensor) raises, as in-place ops do
+        _inplace_dtype("__setitem__", x.dtype, value)  # a scalar x cannot hold (1.5 into an int Tensor) raises
+    elif not isinstance(value, Tensor) and raw_value is value and not isinstance(value, (list, tuple)):
+        raise TypeError(f"cannot write {type(value).__name__} values into a Tensor; write a Tensor or a "
+                        f"Python bool, int, float or complex")
     elif isinstance(value, Tensor) and value.dtype is not x.dtype:
         if result_type(x.dtype, value.dtype) is not x.dtype:
             raise TypeError(f"cannot write {value.dtype} values into a {x.dtype} Tensor without "
@@ -609,13 +627,22 @@ def _setitem(x: Tensor, key: Any, value: Any) -> Tensor:
     return x if raw is x._raw else new_tensor(raw, backend)
 
 
-def _unwrap_key(scan: _Scan, key: Any) -> Any:
-    if isinstance(key, tuple):
-        return tuple(_unwrap_key(scan, k) for k in key)
+#: the Python types an index (or a part of a tuple index) may have, besides arrays and __index__ objects
+_KEY_TYPES = (int, slice, type(None), type(Ellipsis))
+
+
+def _unwrap_key(scan: _Scan, key: Any, nested: bool = False) -> Any:
+    if isinstance(key, tuple) and not nested:
+        return tuple(_unwrap_key(scan, k, True) for k in key)
     if isinstance(key, list):
         raise IndexError("index with a Tensor, not a list: write x[ut.asarray([...])] "
                          "(the array API standard does not define list indices)")
-    return scan.unwrap(key)
+    raw = scan.unwrap(key)
+    if raw is key and not isinstance(key, _KEY_TYPES) and not hasattr(key, "__index__") \
+            and _registry.backend_of(key) is None:
+        raise IndexError(f"only integers, slices (:), ellipsis (...), None and integer or boolean Tensors "
+                         f"are valid indices, not {type(key).__name__} ({key!r})")
+    return raw
 
 
 _OPERATORS = {name: op for _, name, op, _ in _BINARY_OPERATORS}
@@ -625,6 +652,9 @@ def _binary_operator(name: str, x: Tensor, other: Any, reflected: bool) -> Any:
     """Operators whose fast path did not apply: full checks through the namespace function."""
     if not (isinstance(other, Tensor) or _is_scalar(other) or _registry.backend_of(other) is not None):
         return NotImplemented
+    if name == "matmul" and _is_scalar(other):
+        raise TypeError(f"matmul (@) takes two arrays, not a Tensor and a Python {type(other).__name__}; "
+                        f"use * to scale a Tensor")
     function = FUNCTIONS[name]
     return function(other, x) if reflected else function(x, other)
 
@@ -663,15 +693,13 @@ def _inplace_operator(name: str, x: Tensor, other: Any) -> Tensor:
         if len(x._backend.devices()) > 1 and other_t.device != x.device:
             raise ValueError(f"in-place {name} got Tensors on two devices, {x.device} and {other_t.device}; "
                              f"move one first, e.g. y.to('{x.device}')")
-        if result_type(x.dtype, other_t.dtype) is not x.dtype:
-            raise TypeError(f"in-place {name} would change the dtype of a {x.dtype} Tensor to "
-                            f"{result_type(x.dtype, other_t.dtype)}; use the out-of-place form x = x op y")
+        _inplace_dtype(name, x.dtype, other_t.dtype)
         shape = _result_shape(name, x.shape, other_t.shape)
         if shape != x.shape:
             raise ValueError(f"in-place {name} would change the shape {x.shape} of the Tensor to "
                              f"{shape}; use x = x op y")
     else:
-        result_type(x.dtype, other_t)  # a scalar of a kind the dtype cannot take raises here
+        _inplace_dtype(name, x.dtype, other_t)
     special = type(x) is not Tensor or (isinstance(other_t, Tensor) and type(other_t) is not Tensor)
     if special or not x._backend.mutable:
         result = FUNCTIONS[name](x, other_t)
@@ -679,5 +707,35 @@ def _inplace_operator(name: str, x: Tensor, other: Any) -> Tensor:
             result = astype(result, x.dtype)
         return result
     raw_other = other_t._raw if isinstance(other_t, Tensor) else other_t
-    raw = getattr(operator, "i" + _OPERATORS[name].__name__.strip("_"))(x._raw, raw_other)
+    try:
+        raw = getattr(operator, "i" + _OPERATORS[name].__name__.strip("_"))(x._raw, raw_other)
+    except (RuntimeError, NotImplementedError, ArithmeticError) as error:
+        if isinstance(error, (OverflowError, ZeroDivisionError)):
+            raise
+        # the checks above passed, so the framework refuses the dtype (torch: RuntimeError)
+        raise TypeError(f"in-place {name} of a {x.dtype} Tensor: {error}") from error
     return x if raw is x._raw else new_tensor(raw, x._backend)
+
+
+#: the operations whose result is floating for integer operands
+_TRUE_DIVISIONS = frozenset({"divide"})
+
+
+def _inplace_dtype(name: str, dtype: DType, other: Any) -> None:
+    """Raise TypeError where ``x op= other`` (``name``) would change ``x``'s ``dtype``: an
+    in-place write keeps the Tensor's dtype, which the out-of-place result may not have."""
+    try:
+        result = result_type(dtype, other)
+    except TypeError:  # no standard promotion (int with a Python float): the result is another kind
+        result = None
+    if result is dtype and not (name in _TRUE_DIVISIONS and dtype.kind not in _FLOATING_KINDS):
+        return
+    what = f"a Python {type(other).__name__}" if _is_scalar(other) else f"a {other} Tensor"
+    into = f"would give {result}" if result is not None and name not in _TRUE_DIVISIONS else \
+        "would give another dtype"
+    operation = "a write" if name == "__setitem__" else f"in-place {name}"
+    raise TypeError(f"{operation} cannot change the dtype: {dtype} with {what} {into}; "
+                    f"use the out-of-place form (x = x op y, or a new Tensor) or cast with ut.astype first")
+
+
+_FLOATING_KINDS = frozenset({"real floating", "complex floating"})

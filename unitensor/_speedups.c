@@ -298,9 +298,10 @@ unary_operator(const char *name, PyObject *(*op)(PyObject *), PyObject *self)
 {
     if (IS_TENSOR(self)) {
         PyObject *raw = op(RAW(self));
-        if (raw != NULL) {
+        if (raw != NULL && raw != Py_NotImplemented) {
             return new_tensor(raw, BACKEND(self));
         }
+        Py_XDECREF(raw);  /* Dask answers NotImplemented for a dtype it cannot take */
         PyErr_Clear();  /* the namespace function raises the standard's error */
     }
     return PyObject_CallFunction(slow_unary, "sO", name, self);

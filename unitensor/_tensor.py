@@ -184,6 +184,7 @@ class Tensor(_Base):  # type: ignore[valid-type,misc]
 
     def __dlpack__(self, **kwargs: Any) -> Any:
         backend = self._backend
+        self._check_exportable()
         return backend.dlpack_source(backend.normalize(self._raw)).__dlpack__(**kwargs)
 
     def __dlpack_device__(self) -> tuple[int, int]:
@@ -212,10 +213,9 @@ class Tensor(_Base):  # type: ignore[valid-type,misc]
         """
         backend = self._backend
         raw = self._raw
-        if backend.requires_grad(raw) or self._traced():
-            if not force:
-                raise RuntimeError(
-                    "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
+        if not force:
+            self._check_exportable()
+        elif backend.requires_grad(raw) or self._traced():
             raw = backend.detach(raw)
         device = backend.device_of(raw)
         if not device.is_host:
@@ -228,6 +228,13 @@ class Tensor(_Base):  # type: ignore[valid-type,misc]
 
     def _traced(self) -> bool:
         return False
+
+    def _check_exportable(self) -> None:
+        """Raise PyTorch's error for exporting (``numpy()``, DLPack) a Tensor that requires grad:
+        the exported data would leave the gradient computation silently."""
+        if self._backend.requires_grad(self._raw) or self._traced():
+            raise RuntimeError(
+                "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
 
     # -- devices and backends ------------------------------------------------
 
@@ -465,10 +472,15 @@ def _inplace_method(function_name: str) -> Callable[[Tensor, Any], Any]:
 def _unary_method(function_name: str, op: Callable[[Any], Any]) -> Callable[[Tensor], Any]:
     def method(self: Tensor) -> Tensor:
         if type(self) is Tensor:
-            out = _object_new(Tensor)
-            out._raw = op(self._raw)
-            out._backend = self._backend
-            return out
+            try:
+                raw = op(self._raw)
+            except Exception:  # the namespace function raises the standard's error
+                raw = NotImplemented
+            if raw is not NotImplemented:  # Dask answers NotImplemented for a dtype it cannot take
+                out = _object_new(Tensor)
+                out._raw = raw
+                out._backend = self._backend
+                return out
         return getattr(_ns(), function_name)(self)
 
     method.__doc__ = f"``ut.{function_name}(self)``"

@@ -24,8 +24,12 @@ from .._dtypes import ALL_DTYPES, DType
 __all__ = ["Backend", "BackendError"]
 
 
-class BackendError(RuntimeError):
-    """A backend cannot do what was asked (a missing function, device or dtype)."""
+class BackendError(ValueError):
+    """A backend cannot do what was asked (a missing function, device or dtype).
+
+    A ValueError, as the standard's libraries raise for an argument value they
+    cannot take (``device="cuda:3"``, ``dtype=ut.float64`` without JAX's x64).
+    """
 
 
 class Backend:

@@ -33,6 +33,7 @@ from typing import Any
 from .._devices import Device
 from .._dtypes import ALL_DTYPES
 from ._base import Backend
+from ._keys import check_key
 
 __all__ = ["DaskBackend"]
 
@@ -56,6 +57,7 @@ class DaskBackend(Backend):
         import numpy as np
 
         self.xp = xp
+        self._dask = dask
         self._da = da
         self._np = np
         self._npx = compat_numpy
@@ -113,6 +115,7 @@ class DaskBackend(Backend):
         arrays = _array_parts(key, self._da.Array)
         if not arrays:
             return raw[key]
+        self._check_key(raw, key)
         if all(a.dtype == bool for a in arrays) and not isinstance(key, tuple):
             return self._mask_getitem(raw, key)
         if _needs_flat_index(key, arrays, self._da.Array):
@@ -120,6 +123,15 @@ class DaskBackend(Backend):
             gathered = self._reshape(raw, (-1, *rest))[self._reshape(flat, (-1,))]
             return self._reshape(gathered, index_shape + rest)
         return raw[key]
+
+    def _check_key(self, raw: Any, key: Any) -> None:
+        """NumPy's IndexErrors for float index arrays and out-of-bounds integer arrays (Dask
+        reads and writes past an axis silently); computes the integer index arrays' bounds."""
+        check_key(self.shape_of(raw), key, self.owns, lambda part: self.dtype_of(part).kind, self._index_bounds)
+
+    def _index_bounds(self, index: Any) -> tuple[int, int]:
+        low, high = self._dask.compute(index.min(), index.max())
+        return int(low), int(high)
 
     def _mask_getitem(self, raw: Any, mask: Any) -> Any:
         if mask.ndim == 0:
@@ -146,6 +158,8 @@ class DaskBackend(Backend):
         """``raw[key] = value`` as a new lazy array (the input is left unchanged)."""
         da = self._da
         arrays = _array_parts(key, da.Array)
+        if arrays:
+            self._check_key(raw, key)
         if arrays and all(a.dtype == bool for a in arrays) and not isinstance(key, tuple):
             return self._mask_setitem(raw, key, value)
         if arrays and _is_integer_array_key(key, da.Array):
@@ -189,6 +203,10 @@ class DaskBackend(Backend):
         flat_mask = self._reshape(mask, (-1,))
         flat = self._reshape(raw, (-1, *rest))
         if value.ndim > len(rest) and value.shape[0] != 1:
+            selected = int(flat_mask.sum().compute())
+            if selected != value.shape[0]:  # Dask would cycle or cut the values silently
+                raise ValueError(f"cannot write {value.shape[0]} values to the {selected} elements the mask "
+                                 f"selects; give one value per selected element, or one value for all")
             # one value per selected element: the k-th True takes value[k]
             position = da.maximum(da.cumsum(flat_mask.astype("int64")) - 1, 0)
             value = value[position]

@@ -46,6 +46,7 @@ from typing import Any
 from .._devices import Device
 from .._dtypes import ALL_DTYPES, DType, complex128, float64, int64, uint64
 from ._base import Backend, BackendError
+from ._keys import check_key, out_of_bounds
 
 __all__ = ["JaxBackend"]
 
@@ -179,7 +180,73 @@ class JaxBackend(Backend):
         for name in [*BINARY, *_SHAPE_CHECKED]:
             fixed[name] = _shape_errors_as_value_errors(fixed.get(name) or self._xp_function(name))
         fixed["astype"] = self._astype
+        fixed.update(self._torch_kinks())
         return fixed
+
+    def _torch_kinks(self) -> dict[str, Any]:
+        """``abs``, ``clip`` and ``vector_norm`` with PyTorch's derivatives at their kinks.
+
+        unitensor follows PyTorch's convention at non-differentiable points on every
+        engine: ``abs'(0) = 0``, ``clip`` passes the gradient to ``x`` on its bounds
+        (inclusive), and the 2-norm of a zero vector has gradient 0. JAX's own rules give
+        1, 0.5 and NaN there. While JAX traces (``grad``, ``jit``), these functions are
+        written so that JAX's differentiation gives PyTorch's values; on concrete arrays
+        they are jax.numpy's own, at the cost of a type test.
+        """
+        jnp = self.xp
+        tracer = self._jax.core.Tracer
+        sign = jnp.sign
+
+        @self._jax.custom_jvp
+        def traced_abs(x: Any) -> Any:
+            return jnp.abs(x)
+
+        @traced_abs.defjvp
+        def _abs_jvp(primals: Any, tangents: Any) -> Any:
+            (x,), (dx,) = primals, tangents
+            return jnp.abs(x), sign(x) * dx
+
+        def abs_(x: Any, /) -> Any:
+            if isinstance(x, tracer) and x.dtype.kind == "f":
+                return traced_abs(x)
+            return jnp.abs(x)
+
+        def clip(x: Any, /, min: Any = None, max: Any = None) -> Any:  # noqa: A002 - the standard's names
+            if not any(isinstance(a, tracer) for a in (x, min, max)):
+                return jnp.clip(x, min, max)
+            out = x
+            if min is not None:
+                out = jnp.where(out < min, min, out).astype(x.dtype)
+            if max is not None:
+                out = jnp.where(out > max, max, out).astype(x.dtype)
+            return out
+
+        def vector_norm(x: Any, /, *, axis: Any = None, keepdims: bool = False, ord: Any = 2) -> Any:  # noqa: A002
+            if ord != 2 or not isinstance(x, tracer):
+                return jnp.linalg.vector_norm(x, axis=axis, keepdims=keepdims, ord=ord)
+            squares = jnp.sum(jnp.real(x * jnp.conj(x)), axis=axis, keepdims=keepdims)
+            zero = squares == 0  # the gradient of sqrt at 0 is infinite: take the 0 branch there
+            return jnp.where(zero, 0, jnp.sqrt(jnp.where(zero, 1, squares)))
+
+        @self._jax.custom_jvp
+        def traced_hypot(x1: Any, x2: Any) -> Any:
+            return jnp.hypot(x1, x2)
+
+        @traced_hypot.defjvp
+        def _hypot_jvp(primals: Any, tangents: Any) -> Any:
+            (x1, x2), (dx1, dx2) = primals, tangents
+            out = jnp.hypot(x1, x2)
+            return out, (x1 * dx1 + x2 * dx2) / out  # NaN at (0, 0), as in PyTorch (JAX: 1)
+
+        checked_hypot = _shape_errors_as_value_errors(jnp.hypot)
+
+        def hypot(x1: Any, x2: Any, /) -> Any:
+            if isinstance(x1, tracer) or isinstance(x2, tracer):
+                x1, x2 = jnp.broadcast_arrays(x1, x2)
+                return traced_hypot(x1, x2)
+            return checked_hypot(x1, x2)
+
+        return {"abs": abs_, "clip": clip, "linalg.vector_norm": vector_norm, "hypot": hypot}
 
     def function(self, name: str) -> Any:
         """The implementation of ``name``; the fast paths read the same without the error translation.
@@ -336,23 +403,32 @@ class JaxBackend(Backend):
     # -- arrays ----------------------------------------------------------------
 
     def getitem(self, raw: Any, key: Any) -> Any:
-        # Only Python ints need checking (JAX clamps them): slices clamp as the standard
-        # does, and a mask or index array is no int. The common keys cost a type test.
+        # Python ints and integer index arrays need checking (JAX clamps them): slices clamp
+        # as the standard does. The common keys cost a type test.
         kind = type(key)
         if kind is int:
             shape = raw.shape
             if shape and not -shape[0] <= key < shape[0]:
-                raise _out_of_bounds(key, 0, shape[0])
-        elif kind is tuple and int in map(type, key):
-            _check_integer_bounds(raw.shape, key)
+                raise out_of_bounds(key, 0, shape[0])
+        elif kind is tuple or isinstance(key, self.array_types):
+            self._check_key(raw.shape, key)
         return raw[key]
 
     def setitem(self, raw: Any, key: Any, value: Any) -> Any:
         """JAX arrays are immutable: return the updated copy, which the Tensor rebinds to."""
-        kind = type(key)
-        if kind is int or (kind is tuple and int in map(type, key)):  # JAX drops out-of-bounds writes silently
-            _check_integer_bounds(raw.shape, key)
+        if type(key) is not slice:  # JAX drops out-of-bounds writes silently
+            self._check_key(raw.shape, key)
         return raw.at[key].set(value)
+
+    def _check_key(self, shape: tuple[int, ...], key: Any) -> None:
+        check_key(shape, key, self.owns, lambda part: self.dtype_of(part).kind, self._index_bounds)
+
+    def _index_bounds(self, index: Any) -> tuple[int, int] | None:
+        """The extreme values of an index array; None while ``jit`` traces it (no values yet)."""
+        if isinstance(index, self._jax.core.Tracer):
+            return None
+        values = self._np.asarray(index)
+        return int(values.min()), int(values.max())
 
     # -- devices ---------------------------------------------------------------
 
@@ -482,44 +558,31 @@ def _shape_errors_as_value_errors(function: Any) -> Any:
             if _SHAPE_ERROR.search(str(exc)):
                 raise ValueError(str(exc)) from exc
             raise
+        except OverflowError:
+            typed = _unsigned_scalars(args)
+            if typed is None:
+                raise
+            return function(*typed, **kwargs)
 
     return checked
 
 
-def _check_integer_bounds(shape: tuple[int, ...], key: Any) -> None:
-    """Raise IndexError for a Python int index outside its axis (JAX would clamp it)."""
-    parts = key if isinstance(key, tuple) else (key,)
-    ndim = len(shape)
-    axis = 0
-    anchored = False
-    for position, part in enumerate(parts):
-        kind = type(part)
-        if kind is int:
-            if 0 <= axis < ndim and not -shape[axis] <= part < shape[axis]:
-                raise _out_of_bounds(part, axis, shape[axis])
-            axis += 1
-        elif kind is slice:
-            axis += 1
-        elif part is Ellipsis and not anchored:  # the parts after it index the last axes
-            anchored = True
-            axis = ndim - sum(map(_axes_used, parts[position + 1:]))
-        else:
-            axis += _axes_used(part)
+def _unsigned_scalars(args: tuple[Any, ...]) -> tuple[Any, ...] | None:
+    """``args`` with Python ints past int64 given the uint64 dtype of the array they meet, or None.
 
+    JAX reads a Python int as int64 and overflows for 2**63 and above, which uint64 holds
+    (``floor_divide(uint64_array, 2**63)``); None where no such int fits the array's dtype.
+    """
+    arrays = [a for a in args if hasattr(a, "dtype") and not isinstance(a, (int, float, complex))]
+    if len(arrays) != 1 or arrays[0].dtype.kind != "u":
+        return None
+    dtype = arrays[0].dtype
+    limit = 2 ** (8 * dtype.itemsize)
+    if not any(type(a) is int and 2 ** 63 <= a < limit for a in args):
+        return None
+    import jax.numpy as jnp
 
-def _out_of_bounds(index: int, axis: int, size: int) -> IndexError:
-    return IndexError(f"index {index} is out of bounds for axis {axis} with size {size}")
-
-
-def _axes_used(part: Any) -> int:
-    """How many axes of the array one part of an index consumes."""
-    kind = type(part)
-    if kind is int or kind is slice:
-        return 1
-    if part is None:
-        return 0
-    dtype = getattr(part, "dtype", None)
-    return part.ndim if dtype is not None and dtype == bool else 1
+    return tuple(jnp.asarray(a, dtype=dtype) if type(a) is int else a for a in args)
 
 
 def _x64_message(dtype_name: str, converting: bool = False) -> str:

@@ -60,6 +60,7 @@ from typing import Any, NamedTuple
 from .._devices import Device
 from .._dtypes import ALL_DTYPES, DType, uint16, uint32, uint64
 from ._base import Backend, BackendError
+from ._keys import check_key
 
 __all__ = ["TorchBackend"]
 
@@ -431,20 +432,35 @@ class TorchBackend(Backend):
 
     def setitem(self, raw: Any, key: Any, value: Any) -> Any:
         key = self._index_key(key)
+        if type(key) is tuple or type(key) is self._tensor_type:
+            # torch writes the in-bounds indices before it finds one out of bounds: check them first
+            check_key(tuple(raw.shape), key, self.owns, lambda part: self.dtype_of(part).kind, self._index_bounds)
         flips, key = _flip_negative_steps(tuple(raw.shape), key)
         if not flips:
-            raw[key] = value
+            try:
+                raw[key] = value
+            except RuntimeError as error:  # a value that does not fit the selection (NumPy: ValueError)
+                if type(error) is not RuntimeError:
+                    raise
+                raise ValueError(f"__setitem__(): {error}") from error
             return raw
         flipped = self._torch.flip(raw, flips)
         flipped[key] = value
         raw.copy_(self._torch.flip(flipped, flips))
         return raw
 
+    @staticmethod
+    def _index_bounds(index: Any) -> tuple[int, int]:
+        return int(index.min()), int(index.max())
+
     def _index_key(self, key: Any) -> Any:
         """Cast index arrays torch would misread (uint8 as a mask) or refuse to int64."""
         if isinstance(key, tuple):
             return tuple(self._index_key(k) for k in key)
         if isinstance(key, self._torch.Tensor) and key.dtype not in self._index_dtypes:
+            if key.dtype.is_floating_point or key.dtype.is_complex:  # torch would truncate it to int64
+                raise IndexError(f"index arrays must have an integer or boolean dtype, not "
+                                 f"{self.dtype_of(key)}; cast the index with ut.astype(index, ut.int64)")
             return key.to(self._torch.int64)
         return key
 
@@ -467,7 +483,14 @@ class TorchBackend(Backend):
         if isinstance(obj, self._torch.Tensor):
             raw = obj.clone() if copy else obj
         elif _dlpack_device_type(obj) == _DLPACK_CPU:
-            raw = self._torch.from_numpy(self._host_array(obj, copy))
+            try:
+                raw = self._torch.from_numpy(self._host_array(obj, copy))
+            except BufferError:
+                if copy is not False or not _immutable_backend_array(obj):
+                    raise
+                # an array of a backend that never writes (JAX): copy=False shares it all the same,
+                # as documented in Tensor.to; the caller takes the responsibility of not writing it
+                raw = self._torch.from_dlpack(self._device_source(obj, copy))
         else:
             raw = self._torch.from_dlpack(self._device_source(obj, copy))
             if copy:
@@ -854,3 +877,11 @@ def _dims_consumed(item: Any) -> int:
     if getattr(item, "dtype", None) is not None and str(item.dtype) == "torch.bool":
         return item.ndim
     return 1
+
+
+def _immutable_backend_array(obj: Any) -> bool:
+    """Whether ``obj`` is a native array of a backend whose arrays are never written (JAX)."""
+    from . import backend_of
+
+    owner = backend_of(obj)
+    return owner is not None and not owner.mutable and hasattr(obj, "__dlpack__")

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from ._standard import NOT_FUNCTIONS, area_of, standard_names, strict_namespace
 
 __all__ = ["Check", "function_checks", "constant_checks", "operator_checks", "promotion_checks",
-           "indexing_checks", "device_checks", "export_checks", "gradient_checks", "invalid_input_checks"]
+           "indexing_checks", "device_checks", "export_checks", "gradient_checks", "invalid_input_checks", "finding_checks", "FINDINGS"]
 
 
 @dataclass(frozen=True)
@@ -124,8 +124,10 @@ def export_checks() -> list[Check]:
 
 def gradient_checks() -> list[Check]:
     from ._gradients import DIFFERENTIABLE
+    from ._gradients import KINKS
 
-    return [Check("gradients", name) for name in DIFFERENTIABLE]
+    return [Check("gradients", name) for name in DIFFERENTIABLE] + [Check("gradients", f"kink[{name}]")
+                                                                   for name in KINKS]
 
 
 #: invalid input each function kind must reject like NumPy does
@@ -138,3 +140,19 @@ def invalid_input_checks() -> list[Check]:
              "concat-shapes": "manipulation", "matmul-shapes": "linalg", "linalg-not-square": "linalg",
              "mixed-backends": "devices"}
     return [Check(areas[name], f"error[{name}]") for name in INVALID_INPUTS]
+
+
+#: inputs exploring found a backend wrong on (``--hypothesis-profile=thorough``), kept as fixed
+#: checks so that every run tries them: name -> (function, arguments as (values, dtype) or scalars)
+FINDINGS: dict[str, tuple[str, tuple[object, ...]]] = {
+    "log2-subnormal": ("log2", (([1e-45, 1e-40], "float32"),)),
+    "log10-subnormal": ("log10", (([1e-45, 1e-40], "float32"),)),
+    "log-subnormal": ("log", (([5e-324], "float64"),)),
+    "pow-complex-zero": ("pow", (([0j, 1 + 1j], "complex64"), ([0j, 0j], "complex64"))),
+    "floor_divide-uint64-large-int": ("floor_divide", (([0, 5, 2 ** 64 - 1], "uint64"), 2 ** 63)),
+    "rfloor_divide-uint64-large-int": ("floor_divide", (2 ** 63, ([1, 3, 2 ** 64 - 1], "uint64"))),
+}
+
+
+def finding_checks() -> list[Check]:
+    return [Check("elementwise", f"found[{name}]") for name in FINDINGS]

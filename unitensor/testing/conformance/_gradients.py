@@ -18,7 +18,7 @@ import unitensor as ut
 
 from ._standard import lookup
 
-__all__ = ["DIFFERENTIABLE", "gradient_case", "finite_differences"]
+__all__ = ["DIFFERENTIABLE", "KINKS", "gradient_case", "finite_differences"]
 
 #: value ranges (low, high) by name
 _RANGES = {"small": (-2.0, 2.0), "positive": (0.2, 3.0), "unit": (-0.8, 0.8), "above-one": (1.2, 3.0)}
@@ -100,3 +100,23 @@ def finite_differences(f: Callable[..., ut.Tensor], inputs: list[ut.Tensor], h: 
             partials.append((at(h) - at(-h)) / (2 * h))
         grads.append(_tensor(partials, x.shape))
     return grads
+
+
+#: functions at points where they are not differentiable, and the inputs that hit those points:
+#: every engine must give PyTorch's gradient there (``abs'(0) = 0``, ties split evenly, clip's
+#: bounds pass the gradient, the norm of zero has gradient 0, hypot(0, 0)'s is NaN). The NumPy
+#: backend's tape is the reference; tests/test_kinks.py checks the tape against torch.autograd.
+KINKS: dict[str, tuple[Callable[[ut.Tensor], ut.Tensor], list[float]]] = {
+    "abs": (lambda x: ut.sum(ut.abs(x)), [0.0, -0.0, 1.0, -2.0]),
+    "maximum": (lambda x: ut.sum(ut.maximum(x, ut.flip(x))), [1.0, 2.0, 1.0]),
+    "minimum": (lambda x: ut.sum(ut.minimum(x, ut.flip(x))), [1.0, 2.0, 1.0]),
+    "maximum-scalar": (lambda x: ut.sum(ut.maximum(x, 0.0)), [0.0, 1.0, -1.0]),
+    "max": (lambda x: ut.max(x), [1.0, 1.0, 0.0]),
+    "min": (lambda x: ut.min(x), [0.0, 0.0, 1.0]),
+    "clip": (lambda x: ut.sum(ut.clip(x, 0.0, 1.0) * ut.arange(1.0, 5.0, dtype=x.dtype, backend=x.backend)),
+             [0.0, 1.0, 0.5, 2.0]),
+    "sign": (lambda x: ut.sum(ut.sign(x)), [0.0, 1.0]),
+    "hypot": (lambda x: ut.sum(ut.hypot(x, x)), [0.0, 1.0]),
+    "linalg.vector_norm": (lambda x: ut.linalg.vector_norm(x), [0.0, 0.0]),
+    "sqrt": (lambda x: ut.sum(ut.sqrt(x)), [0.0, 4.0]),
+}

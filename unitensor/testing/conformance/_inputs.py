@@ -56,7 +56,9 @@ def elements(dtype: ut.DType, domain: str = "any") -> st.SearchStrategy[Any]:
         # complex special values (C99 Annex G) are a separate set of checks; keep these finite
         return st.complex_numbers(max_magnitude=bound, width=width, allow_nan=False, allow_infinity=False)
     low = 2.0 ** -10 if domain == "positive" else 0.0 if domain == "nonnegative" else -bound
-    finite = st.floats(low, bound, width=width)
+    # no subnormals: XLA flushes them on CPU (a known deviation of JAX's), which the checks of
+    # FINDINGS in _checks.py try on every backend, every run; drawn here they would fail JAX at random
+    finite = st.floats(low, bound, width=width, allow_subnormal=False)
     if domain == "nonzero":
         return finite.filter(bool)
     if domain != "any":
