@@ -530,6 +530,8 @@ class TorchBackend(Backend):
         ``create_graph`` keeps the inner gradient differentiable.
         """
         torch = self._torch
+        if self._in_functorch():
+            return self._functorch_vjp(fun, primals)
         inputs = tuple(p.view_as(p) if p.requires_grad else p.detach().requires_grad_() for p in primals)
         with torch.enable_grad():
             outputs, aux = fun(*inputs)
@@ -545,6 +547,113 @@ class TorchBackend(Backend):
             return tuple(torch.zeros_like(p) if g is None else g for p, g in zip(primals, grads))
 
         return outputs, aux, vjp_fn
+
+    def _in_functorch(self) -> bool:
+        """Whether a ``torch.func`` transform (vmap, jvp, grad) is running: autograd.grad cannot run there."""
+        return self._torch._C._functorch.peek_interpreter_stack() is not None
+
+    def _functorch_vjp(self, fun: Callable[..., Any], primals: tuple[Any, ...]) -> tuple[Any, Any, Callable[..., Any]]:
+        """``native_vjp`` inside a ``torch.func`` transform (``ut.vmap(ut.grad(f))``): ``torch.func.vjp``."""
+        outputs, vjp, aux = self._torch.func.vjp(fun, *primals, has_aux=True)
+
+        def vjp_fn(cotangents: tuple[Any, ...], **autograd_only_options: Any) -> tuple[Any, ...]:
+            ones = self._torch.ones_like
+            return tuple(vjp(tuple(ones(out) if ct is None else ct for out, ct in zip(outputs, cotangents))))
+
+        return outputs, aux, vjp_fn
+
+    def native_jvp(self, fun: Callable[..., Any], primals: tuple[Any, ...],
+                   tangents: tuple[Any, ...]) -> tuple[Any, Any]:
+        """Forward mode through ``torch.func.jvp``: ``fun(*raws)`` returns a tuple of tensors."""
+        return self._torch.func.jvp(fun, primals, tangents)
+
+    # -- transformations -----------------------------------------------------------
+
+    def jit(self, fun: Callable[..., Any], static_argnums: tuple[int, ...],
+            donate_argnums: tuple[int, ...]) -> Callable[..., Any] | None:
+        """``torch.compile`` (guards on the static arguments; ``donate_argnums`` has no torch meaning).
+
+        ``UNITENSOR_TORCH_COMPILE=0`` runs eagerly instead. A machine where
+        torch.compile cannot build (no C++ compiler) runs eagerly, with a
+        one-time warning saying why. Inside a ``torch.func`` transform or
+        another compiled function the call is eager: torch compiles the outer one.
+        """
+        import os
+
+        if os.environ.get("UNITENSOR_TORCH_COMPILE", "1") == "0" or _compile_failure:
+            return None
+        torch = self._torch
+        compiled = torch.compile(fun)
+
+        def call(*args: Any) -> Any:
+            if _compile_failure or self._in_functorch() or torch.compiler.is_compiling():
+                return fun(*args)
+            try:
+                return compiled(*args)
+            except torch._dynamo.exc.BackendCompilerFailed as exc:
+                _compile_failed(exc)
+                return fun(*args)
+
+        return call
+
+    def vmap(self, fun: Callable[..., Any], in_axes: tuple[int | None, ...], out_axes: Any) -> Callable[..., Any]:
+        return self._torch.func.vmap(fun, in_dims=in_axes, out_dims=out_axes)
+
+    def custom_vjp(self, fun: Callable[..., Any], fwd: Callable[..., Any],
+                   bwd: Callable[..., Any]) -> Callable[..., Any]:
+        """A ``torch.autograd.Function`` (in the form ``torch.func`` transforms accept)."""
+        layout: dict[str, int] = {}
+
+        class CustomVjp(self._torch.autograd.Function):
+            generate_vmap_rule = True
+
+            @staticmethod
+            def forward(*raws: Any) -> Any:
+                outputs, residuals = fwd(*raws)
+                layout["outputs"] = len(outputs)
+                return (*outputs, *(r.view_as(r) for r in residuals))
+
+            @staticmethod
+            def setup_context(ctx: Any, inputs: Any, output: Any) -> None:
+                residuals = output[layout["outputs"]:]
+                ctx.mark_non_differentiable(*residuals)
+                ctx.save_for_backward(*residuals)
+
+            @staticmethod
+            def backward(ctx: Any, *cotangents: Any) -> Any:
+                return tuple(bwd(tuple(ctx.saved_tensors), cotangents[:layout["outputs"]]))
+
+        def call(*raws: Any) -> tuple[Any, ...]:
+            return CustomVjp.apply(*raws)[:layout["outputs"]]
+
+        return call
+
+    def checkpoint(self, fun: Callable[..., Any]) -> Callable[..., Any]:
+        from torch.utils.checkpoint import checkpoint, set_checkpoint_early_stop
+
+        def call(*raws: Any) -> Any:
+            if self._in_functorch():  # torch.utils.checkpoint does not run under torch.func
+                return fun(*raws)
+            # Early stop ends the recomputation by raising an exception from a saved-tensor
+            # hook; the facade's fast paths catch exceptions to retry on the slow path, which
+            # would swallow it. Recomputing the whole block costs little more.
+            with set_checkpoint_early_stop(False):
+                return checkpoint(fun, *raws, use_reentrant=False)
+
+        return call
+
+
+#: why torch.compile failed on this machine (then ut.jit runs eagerly); None until it has
+_compile_failure: str | None = None
+
+
+def _compile_failed(exc: Exception) -> None:
+    import warnings
+
+    global _compile_failure
+    _compile_failure = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+    warnings.warn(f"ut.jit: torch.compile cannot compile here ({_compile_failure}); torch functions run "
+                  f"eagerly instead", RuntimeWarning, stacklevel=3)
 
 
 class EighResult(NamedTuple):
