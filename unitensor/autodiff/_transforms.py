@@ -165,48 +165,88 @@ def jit(f: Callable[..., Any] | None = None, *, static_argnums: int | Sequence[i
         raise ValueError(f"an argument cannot be both static and donated: {sorted(set(static) & set(donate))}")
     compiled: dict[Any, Callable[..., Any] | None] = {}
 
-    def lowered(layout: Any, *parts: Any) -> Any:
+    def lowered(layout: Any, kept: tuple[Any, ...], donated: tuple[Any, ...], *static_values: Any) -> Any:
         """``f`` on native arrays: ``layout`` says where each array and constant goes."""
         backend, structure, constants = layout
-        leaves = list(constants)
-        arrays = iter(x for i, part in enumerate(parts) if i not in static for x in part)
-        for i, leaf in enumerate(leaves):
-            if leaf is _ARRAY:
-                leaves[i] = new_tensor(next(arrays), backend)
+        kept_arrays, donated_arrays, statics = iter(kept), iter(donated), iter(static_values)
+        leaves = [new_tensor(next(kept_arrays), backend) if c is _ARRAY
+                  else new_tensor(next(donated_arrays), backend) if c is _DONATED
+                  else next(statics) if c is _STATIC else c for c in constants]
         args, kwargs = unflatten(structure, leaves)
-        for position in static:
-            if position < len(args):
-                args[position] = parts[position]
         return _raw_tree(f(*args, **kwargs))
 
     @functools.wraps(f)
     def jitted(*args: Any, **kwargs: Any) -> Any:
-        dynamic = [_STATIC if i in static else a for i, a in enumerate(args)]
-        leaves, structure = flatten((dynamic, kwargs))
-        tensors = _tensors(leaves)
+        tensors: list[Tensor] = []
+        constants: list[Any] = []
+        statics: list[Any] = []
+        donated: list[Any] = []
+        arg_structures = []
+        for i, a in enumerate(args):
+            if i in static:
+                statics.append(a)
+                constants.append(_STATIC)
+                arg_structures.append(None)
+            else:
+                arg_structures.append(_scan(a, donated if i in donate else None, tensors, constants))
+        structure = (tuple, None, ((tuple, None, tuple(arg_structures)), _scan(kwargs, None, tensors, constants)))
         if not tensors or _on_tape(tensors):
             return f(*args, **kwargs)
         backend = _backend_of(tensors, "jit")
         try:
             run = compiled[backend]
         except KeyError:
-            run = compiled[backend] = backend.jit(lowered, (0, *(i + 1 for i in static)),
-                                                  tuple(i + 1 for i in donate))
+            run = compiled[backend] = backend.jit(lowered, (0, *range(3, 3 + len(static))), (2,) if donate else ())
         if run is None:
             return f(*args, **kwargs)
-        constants = tuple(_ARRAY if isinstance(x, Tensor) else x for x in leaves)
-        layout = (backend, structure, constants)
+        kept = tuple([x._raw for x in tensors]) if not donated else tuple(
+            [x._raw for x, c in zip(tensors, [c for c in constants if c is _ARRAY or c is _DONATED]) if c is _ARRAY])
+        layout = (backend, structure, tuple(constants))
         try:
-            hash(layout)
-        except TypeError:
-            bad = next(type(x).__name__ for x in constants if not _hashable(x))
-            raise TypeError(f"jit() traces Tensors only; every other argument is a compile-time constant and "
-                            f"must be hashable, but one is a {bad}. Wrap array data with ut.asarray(...)") from None
-        parts = [a if i in static else _arrays_of(a) for i, a in enumerate(args)]
-        parts.append(_arrays_of(kwargs))
-        return _tensor_tree(run(layout, *parts), backend)
+            return _tensors_of(run(layout, kept, tuple(donated), *statics), backend)
+        except (TypeError, ValueError):
+            bad = [type(x).__name__ for x in (*constants, *statics) if not _hashable(x)]
+            if bad:
+                raise TypeError(f"jit() traces Tensors only; every other argument is a compile-time constant and "
+                                f"must be hashable, but one is a {bad[0]}. Wrap array data with "
+                                f"ut.asarray(...)") from None
+            raise
 
     return jitted
+
+
+def _scan(tree: Any, donated: list[Any] | None, tensors: list[Tensor], constants: list[Any]) -> Any:
+    """``flatten`` for jit, in one pass: the structure; Tensors and constants appended in order.
+
+    The arrays of a donated argument also go to ``donated``.
+    """
+    kind = type(tree)
+    if kind is dict or isinstance(tree, dict):
+        return (kind, tuple(tree), tuple([_scan(v, donated, tensors, constants) for v in tree.values()]))
+    if kind is list or kind is tuple or isinstance(tree, (list, tuple)):
+        return (kind, None, tuple([_scan(v, donated, tensors, constants) for v in tree]))
+    if isinstance(tree, Tensor):
+        tensors.append(tree)
+        if donated is None:
+            constants.append(_ARRAY)
+        else:
+            constants.append(_DONATED)
+            donated.append(tree._raw)
+    else:
+        constants.append(tree)
+    return None
+
+
+def _tensors_of(tree: Any, backend: Any) -> Any:
+    """A tree of native arrays as a tree of Tensors (one pass, for speed)."""
+    kind = type(tree)
+    if kind is tuple or kind is list:
+        return kind([_tensors_of(x, backend) for x in tree])
+    if kind is dict:
+        return {k: _tensors_of(v, backend) for k, v in tree.items()}
+    if isinstance(tree, (list, tuple, dict)):
+        return tree_map(lambda r: new_tensor(r, backend) if backend.owns(r) else r, tree)
+    return new_tensor(tree, backend) if backend.owns(tree) else tree
 
 
 class _Marker:
@@ -218,11 +258,8 @@ class _Marker:
 
 
 _ARRAY = _Marker("<traced Tensor>")  # where a Tensor sits in jit's layout of constants
+_DONATED = _Marker("<donated Tensor>")  # a Tensor of a donated argument
 _STATIC = _Marker("<static argument>")  # a static argument, passed on its own
-
-
-def _arrays_of(tree: Any) -> tuple[Any, ...]:
-    return tuple(x._raw for x in flatten(tree)[0] if isinstance(x, Tensor))
 
 
 def _hashable(x: Any) -> bool:
