@@ -33,7 +33,7 @@ from . import _engine, _open_native, _open_traces, _zeros_like, jacobian
 from ._pytree import flatten, tree_map, unflatten
 from ._tape import SELECT, Node, Traced, _top_trace, _unbox_argument, box, unbox
 
-__all__ = ["jit", "vmap", "jvp", "jacfwd", "jacrev", "hessian", "stop_gradient", "custom_vjp", "checkpoint"]
+__all__ = ["checkpoint", "custom_vjp", "hessian", "jacfwd", "jacrev", "jit", "jvp", "stop_gradient", "vmap"]
 
 
 # -- helpers --------------------------------------------------------------------------
@@ -97,7 +97,7 @@ class _Lowered:
 
     def __call__(self, *raws: Any) -> Any:
         """``f`` on native arrays: the output as a tree of native arrays."""
-        backend = self.backend
+        backend: Any = self.backend
         return _raw_tree(self.call([new_tensor(r, backend) for r in raws]))
 
 
@@ -114,7 +114,8 @@ def jit(f: Callable[..., Any] | None = None, *, static_argnums: int | Sequence[i
         the same. Usable as ``@ut.jit`` or ``@ut.jit(static_argnums=...)``.
     static_argnums
         Positions of arguments that are compile-time constants (hashable:
-        sizes, flags, strings). A new value compiles (JAX: retraces) again.
+        sizes, flags, strings), passed positionally. A new value compiles
+        (JAX: retraces) again.
     donate_argnums
         Positions of arguments whose buffers the result may reuse (JAX);
         Tensors passed there must not be used after the call. Other backends
@@ -163,7 +164,7 @@ def jit(f: Callable[..., Any] | None = None, *, static_argnums: int | Sequence[i
     donate = _positions(donate_argnums, "donate_argnums")
     if set(static) & set(donate):
         raise ValueError(f"an argument cannot be both static and donated: {sorted(set(static) & set(donate))}")
-    compiled: dict[Any, Callable[..., Any] | None] = {}
+    compiled: dict[tuple[Any, int], Callable[..., Any] | None] = {}
 
     def lowered(layout: Any, kept: tuple[Any, ...], donated: tuple[Any, ...], *static_values: Any) -> Any:
         """``f`` on native arrays: ``layout`` says where each array and constant goes."""
@@ -181,7 +182,7 @@ def jit(f: Callable[..., Any] | None = None, *, static_argnums: int | Sequence[i
         constants: list[Any] = []
         statics: list[Any] = []
         donated: list[Any] = []
-        arg_structures = []
+        arg_structures: list[Any] = []
         for i, a in enumerate(args):
             if i in static:
                 statics.append(a)
@@ -193,10 +194,11 @@ def jit(f: Callable[..., Any] | None = None, *, static_argnums: int | Sequence[i
         if not tensors or _on_tape(tensors):
             return f(*args, **kwargs)
         backend = _backend_of(tensors, "jit")
+        key = (backend, len(statics))  # static_argnums past the arguments given are not passed
         try:
-            run = compiled[backend]
+            run = compiled[key]
         except KeyError:
-            run = compiled[backend] = backend.jit(lowered, (0, *range(3, 3 + len(static))), (2,) if donate else ())
+            run = compiled[key] = backend.jit(lowered, (0, *range(3, 3 + len(statics))), (2,) if donate else ())
         if run is None:
             return f(*args, **kwargs)
         kept = tuple([x._raw for x in tensors]) if not donated else tuple(
@@ -584,7 +586,7 @@ def stop_gradient(x: Any) -> Any:
     return tree_map(stop, x)
 
 
-class custom_vjp:  # noqa: N801  (a decorator, named like jax.custom_vjp)
+class custom_vjp:
     """A function with a backward rule of its own, defined once for every engine.
 
     ``fwd(*args)`` returns ``(out, residuals)``, where residuals are any tree
