@@ -421,3 +421,13 @@ def test_readme_train_step_on_every_backend(backend: str) -> None:
         close(value, expected, backend)
         close(params["w"], w, backend)
         close(params["b"], b, backend)
+
+
+def test_a_plugin_backend_gets_the_fallbacks(toy: str) -> None:
+    """A run-time registered backend without hooks: jit is a plain call, vmap loops, jvp runs on the tape."""
+    w, xs = ut.asarray(W, backend=toy), ut.asarray(XS, backend=toy)
+    per_example = ut.jit(ut.vmap(ut.grad(loss), in_axes=(None, 0)))(w, xs)
+    assert per_example.backend.name == toy
+    np.testing.assert_allclose(per_example.numpy(), np.stack([loss_grad_np(W, x[None]) for x in XS]), rtol=1e-10)
+    _, tangent = ut.jvp(lambda w: loss(w, xs), (w,), (ut.ones_like(w),))
+    np.testing.assert_allclose(float(tangent), loss_grad_np(W, XS).sum(), rtol=1e-10)
