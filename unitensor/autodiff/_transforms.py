@@ -140,6 +140,9 @@ def jit(f: Callable[..., Any] | None = None, *, static_argnums: int | Sequence[i
       eager with a one-time warning saying why; ``UNITENSOR_TORCH_COMPILE=0``
       turns it off. Compiling takes seconds, so compile steps that run often.
       Inside ``ut.vmap``, ``ut.jvp`` or another compiled function it is eager.
+      torch.compile cannot yet trace Tensor creation in unitensor's C core:
+      the graph breaks at each operation, and compiled code may run slower
+      than eager code.
     * NumPy, Dask, array-api-strict and plugins without a compiler: ``f``
       itself is called; nothing changes.
 
