@@ -52,7 +52,7 @@ def _tensors(leaves: list[Any]) -> list[Tensor]:
 
 def _on_tape(tensors: list[Tensor]) -> bool:
     """Whether unitensor's tape records now: transformations must then let it see every operation."""
-    return bool(_open_traces.get()) or any(type(x) is Traced for x in tensors)
+    return bool(_open_traces.get()) or Traced in set(map(type, tensors))
 
 
 def _raw_tree(tree: Any) -> Any:
@@ -136,13 +136,13 @@ def jit(f: Callable[..., Any] | None = None, *, static_argnums: int | Sequence[i
     not on Tensor values. Native arrays in the output come back as Tensors.
 
     * JAX: ``jax.jit``; the trace is cached across calls.
-    * torch: ``torch.compile`` (inductor) where it works on the machine, else
-      eager with a one-time warning saying why; ``UNITENSOR_TORCH_COMPILE=0``
-      turns it off. Compiling takes seconds, so compile steps that run often.
-      Inside ``ut.vmap``, ``ut.jvp`` or another compiled function it is eager.
-      torch.compile cannot yet trace Tensor creation in unitensor's C core:
-      the graph breaks at each operation, and compiled code may run slower
-      than eager code.
+    * torch: the function traced once per signature into one graph of torch
+      operations (``make_fx``), compiled by ``torch.compile`` where it works on
+      the machine, else eager with a one-time warning saying why;
+      ``UNITENSOR_TORCH_COMPILE=0`` turns it off. Compiling takes seconds, so
+      compile steps that run often. A function that reads Tensor values into
+      Python cannot be traced and runs eagerly, with a warning. Inside
+      ``ut.vmap``, ``ut.jvp`` or another compiled function it is eager.
     * NumPy, Dask, array-api-strict and plugins without a compiler: ``f``
       itself is called; nothing changes.
 

@@ -284,7 +284,9 @@ class Backend:
             donate_argnums: tuple[int, ...]) -> Callable[..., Any] | None:
         """``fun`` compiled; its arguments at ``static_argnums`` are hashable constants.
 
-        None (the default): no compiler, ``ut.jit`` calls the function as it is.
+        The other arguments are tuples of native arrays; ``fun`` returns a tree
+        (dicts, lists, tuples) of them. None (the default): no compiler,
+        ``ut.jit`` calls the function as it is.
         """
         return None
 

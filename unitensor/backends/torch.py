@@ -571,7 +571,16 @@ class TorchBackend(Backend):
 
     def jit(self, fun: Callable[..., Any], static_argnums: tuple[int, ...],
             donate_argnums: tuple[int, ...]) -> Callable[..., Any] | None:
-        """``torch.compile`` (guards on the static arguments; ``donate_argnums`` has no torch meaning).
+        """``torch.compile`` of ``fun`` traced to one graph of aten operations, once per signature.
+
+        ``fun`` is first traced with fake tensors (``make_fx``): the trace runs
+        unitensor's Python and C code once and keeps only the torch operations,
+        so torch.compile sees one whole graph (compiled directly, dynamo breaks
+        its graph at every Tensor the C core creates). As with ``jax.jit``, a
+        new combination of static arguments, shapes, dtypes, devices and
+        ``requires_grad`` traces again. A function that cannot be traced
+        (one that reads Tensor values into Python) runs eagerly, with a
+        one-time warning. ``donate_argnums`` has no torch meaning.
 
         ``UNITENSOR_TORCH_COMPILE=0`` runs eagerly instead. A machine where
         torch.compile cannot build (no C++ compiler) runs eagerly, with a
@@ -583,18 +592,55 @@ class TorchBackend(Backend):
         if os.environ.get("UNITENSOR_TORCH_COMPILE", "1") == "0" or _compile_failure:
             return None
         torch = self._torch
-        compiled = torch.compile(fun)
+        graphs: dict[Any, Any] = {}
 
         def call(*args: Any) -> Any:
             if _compile_failure or self._in_functorch() or torch.compiler.is_compiling():
                 return fun(*args)
+            statics = tuple([args[i] for i in static_argnums if i < len(args)])
+            dynamic = [a for i, a in enumerate(args) if i not in static_argnums]
+            leaves = [x for part in dynamic for x in part]
+            key = (statics, tuple([len(part) for part in dynamic]),
+                   tuple([(x.shape, x.dtype, x.device, x.requires_grad) for x in leaves]))
+            compiled = graphs.get(key)
+            if compiled is None:
+                compiled = graphs[key] = self._trace_and_compile(fun, args, static_argnums, leaves)
+            if compiled is _UNTRACEABLE:
+                return fun(*args)
             try:
-                return compiled(*args)
+                return compiled(*leaves)
             except torch._dynamo.exc.BackendCompilerFailed as exc:
                 _compile_failed(exc)
                 return fun(*args)
 
         return call
+
+    def _trace_and_compile(self, fun: Callable[..., Any], args: tuple[Any, ...], static_argnums: tuple[int, ...],
+                           leaves: list[Any]) -> Any:
+        """``fun`` as one graph of aten operations (``make_fx``, fake tensors), compiled."""
+        from torch.fx.experimental.proxy_tensor import make_fx
+
+        lengths = [len(a) for i, a in enumerate(args) if i not in static_argnums]
+
+        def flat(*arrays: Any) -> Any:
+            parts, start = [], 0
+            for n in lengths:
+                parts.append(tuple(arrays[start:start + n]))
+                start += n
+            dynamic = iter(parts)
+            return fun(*[a if i in static_argnums else next(dynamic) for i, a in enumerate(args)])
+
+        try:
+            graph = make_fx(flat, tracing_mode="fake")(*leaves)
+        except Exception as exc:  # noqa: BLE001 - eager below re-raises the function's own errors
+            fun(*args)  # a genuine error in the function surfaces here, as it would eagerly
+            import warnings
+
+            warnings.warn(f"ut.jit: this torch function cannot be traced for torch.compile "
+                          f"({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}); "
+                          f"it runs eagerly", RuntimeWarning, stacklevel=4)
+            return _UNTRACEABLE
+        return self._torch.compile(graph.forward, dynamic=False)
 
     def vmap(self, fun: Callable[..., Any], in_axes: tuple[int | None, ...], out_axes: Any) -> Callable[..., Any]:
         return self._torch.func.vmap(fun, in_dims=in_axes, out_dims=out_axes)
@@ -645,6 +691,8 @@ class TorchBackend(Backend):
 
 #: why torch.compile failed on this machine (then ut.jit runs eagerly); None until it has
 _compile_failure: str | None = None
+#: a function ut.jit could not trace for torch.compile (it runs eagerly)
+_UNTRACEABLE = object()
 
 
 def _compile_failed(exc: Exception) -> None:
