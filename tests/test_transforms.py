@@ -155,6 +155,16 @@ def test_jit_compiles_with_torch_compile(recwarn: pytest.WarningsRecorder) -> No
     assert not [w for w in recwarn.list if "cannot compile" in str(w.message)], "torch.compile fell back to eager"
 
 
+def test_jit_compiles_nothing_that_reads_values_and_runs_it_eagerly() -> None:
+    """torch: a function that reads a Tensor value into Python cannot be traced; it runs eagerly, with a warning."""
+    pytest.importorskip("torch")
+    x = tensor([1.0, 2.0], "torch")
+    with pytest.warns(RuntimeWarning, match="cannot be traced"):
+        close(ut.jit(lambda x: x * float(ut.sum(x)))(x), [3.0, 6.0], "torch")
+    with pytest.raises(ValueError):  # the function's own error, not a tracing failure
+        ut.jit(lambda x: x @ ut.ones((3, 3), dtype=x.dtype, backend="torch"))(x)
+
+
 # -- vmap --------------------------------------------------------------------------------------
 
 def test_vmap_maps_an_axis_with_in_axes_and_out_axes(backend: str) -> None:
