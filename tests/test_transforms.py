@@ -115,6 +115,19 @@ def test_jit_of_grad_and_grad_of_jit(backend: str, engine: str | None) -> None:
     value, g = ut.jit(ut.value_and_grad(loss, engine=engine))(w, x)
     close(value, loss_np(W, XS), backend)
     close(g, expected, backend)
+    close(second_derivative(ut.jit, engine, tensor([0.7], backend)), [SECOND_AT_07], backend)
+
+
+def sin_x2(x: ut.Tensor) -> ut.Tensor:
+    return ut.sum(ut.sin(x) * x ** 2)
+
+
+SECOND_AT_07 = -np.sin(0.7) * 0.49 + 4 * 0.7 * np.cos(0.7) + 2 * np.sin(0.7)
+
+
+def second_derivative(transform: Callable[..., Any], engine: str | None, x: ut.Tensor) -> ut.Tensor:
+    """grad(grad(transform(sin(x) x**2))): grad∘grad through a transformed function."""
+    return ut.grad(lambda x: ut.sum(ut.grad(transform(sin_x2), engine=engine)(x)), engine=engine)(x)
 
 
 def test_jit_training_step_matches_eager(backend: str) -> None:
@@ -152,6 +165,7 @@ def test_jit_compiles_with_torch_compile(recwarn: pytest.WarningsRecorder) -> No
     w, x = tensor(W, "torch"), tensor(XS, "torch")
     close(ut.jit(ut.grad(loss))(w, x), loss_grad_np(W, XS), "torch")
     close(ut.grad(ut.jit(loss))(w, x), loss_grad_np(W, XS), "torch")
+    close(second_derivative(ut.jit, None, tensor([0.7], "torch")), [SECOND_AT_07], "torch")
     assert not [w for w in recwarn.list if "cannot compile" in str(w.message)], "torch.compile fell back to eager"
 
 

@@ -578,7 +578,9 @@ class TorchBackend(Backend):
         so torch.compile sees one whole graph (compiled directly, dynamo breaks
         its graph at every Tensor the C core creates). As with ``jax.jit``, a
         new combination of static arguments, shapes, dtypes, devices and
-        ``requires_grad`` traces again. A function that cannot be traced
+        ``requires_grad`` traces again. Inside a gradient computation
+        (``ut.grad(ut.jit(f))``) the traced graph runs uncompiled, so that
+        gradients of any order flow through it. A function that cannot be traced
         (one that reads Tensor values into Python) runs eagerly, with a
         one-time warning. ``donate_argnums`` has no torch meaning.
 
@@ -640,6 +642,10 @@ class TorchBackend(Backend):
                           f"({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}); "
                           f"it runs eagerly", RuntimeWarning, stacklevel=4)
             return _UNTRACEABLE
+        if self._torch.is_grad_enabled() and any(x.requires_grad for x in leaves):
+            # called inside a gradient computation (ut.grad(ut.jit(f))): the compiled graph's
+            # backward is not differentiable again, the traced graph's is, to any order
+            return graph.forward
         return self._torch.compile(graph.forward, dynamic=False)
 
     def vmap(self, fun: Callable[..., Any], in_axes: tuple[int | None, ...], out_axes: Any) -> Callable[..., Any]:
