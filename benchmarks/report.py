@@ -30,6 +30,9 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
     rows += _export_targets(results.get("export"))
     rows += _import_targets(results.get("import"))
     rows += _gradient_targets(results.get("gradients"))
+    from .transforms import targets as transform_targets
+
+    rows += transform_targets(results.get("transforms"))
     return rows
 
 

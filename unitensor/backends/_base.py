@@ -277,5 +277,49 @@ class Backend:
         """The array cut out of any native gradient computation."""
         return raw
 
+    # -- transformations (ut.jit, ut.vmap, ut.jvp, ut.custom_vjp, ut.checkpoint) -----
+    #
+    # Each hook takes a function of native arrays and returns its transformed
+    # version, or None where the framework has no such transformation: the
+    # public layer (unitensor.autodiff._transforms) then uses its own fallback,
+    # which is correct on every backend.
+
+    def jit(self, fun: Callable[..., Any], static_argnums: tuple[int, ...],
+            donate_argnums: tuple[int, ...]) -> Callable[..., Any] | None:
+        """``fun`` compiled; its arguments at ``static_argnums`` are hashable constants.
+
+        The other arguments are tuples of native arrays; ``fun`` returns a tree
+        (dicts, lists, tuples) of them. None (the default): no compiler,
+        ``ut.jit`` calls the function as it is.
+        """
+        return None
+
+    def vmap(self, fun: Callable[..., Any], in_axes: tuple[int | None, ...],
+             out_axes: Any) -> Callable[..., Any] | None:
+        """``fun`` mapped over axis ``in_axes[i]`` of its argument ``i`` (None: not mapped).
+
+        ``fun`` returns a tree (dicts, lists, tuples) of native arrays and
+        ``out_axes`` is a prefix of it. None (the default): ``ut.vmap`` loops
+        and stacks.
+        """
+        return None
+
+    def custom_vjp(self, fun: Callable[..., Any], fwd: Callable[..., Any],
+                   bwd: Callable[..., Any]) -> Callable[..., Any] | None:
+        """``fun`` (native arrays in, a tuple of them out) with the backward rule ``bwd``.
+
+        ``fwd(*raws)`` returns ``(outputs, residuals)`` (two tuples of arrays),
+        ``bwd(residuals, cotangents)`` one cotangent per argument. None (the
+        default): the tape records the rule.
+        """
+        return None
+
+    def checkpoint(self, fun: Callable[..., Any]) -> Callable[..., Any] | None:
+        """``fun`` recomputed in the backward pass instead of storing its intermediates.
+
+        None (the default): a plain call (the tape keeps what its rules need).
+        """
+        return None
+
     def __repr__(self) -> str:
         return f"<unitensor backend {self.name!r} ({self.version})>"

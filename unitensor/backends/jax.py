@@ -534,6 +534,26 @@ class JaxBackend(Backend):
 
         return outputs, aux, vjp_fn
 
+    def native_jvp(self, fun: Any, primals: tuple[Any, ...], tangents: tuple[Any, ...]) -> tuple[Any, Any]:
+        """Forward mode through ``jax.jvp``: ``fun(*raws)`` returns a tuple of arrays."""
+        return self._jax.jvp(fun, primals, tangents)
+
+    # -- transformations --------------------------------------------------------
+
+    def jit(self, fun: Any, static_argnums: tuple[int, ...], donate_argnums: tuple[int, ...]) -> Any:
+        return self._jax.jit(fun, static_argnums=static_argnums, donate_argnums=donate_argnums)
+
+    def vmap(self, fun: Any, in_axes: tuple[int | None, ...], out_axes: Any) -> Any:
+        return self._jax.vmap(fun, in_axes=in_axes, out_axes=out_axes)
+
+    def custom_vjp(self, fun: Any, fwd: Any, bwd: Any) -> Any:
+        wrapped = self._jax.custom_vjp(fun)
+        wrapped.defvjp(fwd, bwd)
+        return wrapped
+
+    def checkpoint(self, fun: Any) -> Any:
+        return self._jax.checkpoint(fun)
+
 
 @functools.cache
 def _error_translated() -> frozenset[str]:

@@ -553,6 +553,8 @@ class TorchBackend(Backend):
         ``create_graph`` keeps the inner gradient differentiable.
         """
         torch = self._torch
+        if self._in_functorch():
+            return self._functorch_vjp(fun, primals)
         inputs = tuple(p.view_as(p) if p.requires_grad else p.detach().requires_grad_() for p in primals)
         with torch.enable_grad():
             outputs, aux = fun(*inputs)
@@ -568,6 +570,167 @@ class TorchBackend(Backend):
             return tuple(torch.zeros_like(p) if g is None else g for p, g in zip(primals, grads))
 
         return outputs, aux, vjp_fn
+
+    def _in_functorch(self) -> bool:
+        """Whether a ``torch.func`` transform (vmap, jvp, grad) is running: autograd.grad cannot run there."""
+        return self._torch._C._functorch.peek_interpreter_stack() is not None
+
+    def _functorch_vjp(self, fun: Callable[..., Any], primals: tuple[Any, ...]) -> tuple[Any, Any, Callable[..., Any]]:
+        """``native_vjp`` inside a ``torch.func`` transform (``ut.vmap(ut.grad(f))``): ``torch.func.vjp``."""
+        outputs, vjp, aux = self._torch.func.vjp(fun, *primals, has_aux=True)
+
+        def vjp_fn(cotangents: tuple[Any, ...], **autograd_only_options: Any) -> tuple[Any, ...]:
+            ones = self._torch.ones_like
+            return tuple(vjp(tuple(ones(out) if ct is None else ct for out, ct in zip(outputs, cotangents))))
+
+        return outputs, aux, vjp_fn
+
+    def native_jvp(self, fun: Callable[..., Any], primals: tuple[Any, ...],
+                   tangents: tuple[Any, ...]) -> tuple[Any, Any]:
+        """Forward mode through ``torch.func.jvp``: ``fun(*raws)`` returns a tuple of tensors."""
+        return self._torch.func.jvp(fun, primals, tangents)
+
+    # -- transformations -----------------------------------------------------------
+
+    def jit(self, fun: Callable[..., Any], static_argnums: tuple[int, ...],
+            donate_argnums: tuple[int, ...]) -> Callable[..., Any] | None:
+        """``torch.compile`` of ``fun`` traced to one graph of aten operations, once per signature.
+
+        ``fun`` is first traced with fake tensors (``make_fx``): the trace runs
+        unitensor's Python and C code once and keeps only the torch operations,
+        so torch.compile sees one whole graph (compiled directly, dynamo breaks
+        its graph at every Tensor the C core creates). As with ``jax.jit``, a
+        new combination of static arguments, shapes, dtypes, devices and
+        ``requires_grad`` traces again. Inside a gradient computation
+        (``ut.grad(ut.jit(f))``) the traced graph runs uncompiled, so that
+        gradients of any order flow through it. A function that cannot be traced
+        (one that reads Tensor values into Python) runs eagerly, with a
+        one-time warning. ``donate_argnums`` has no torch meaning.
+
+        ``UNITENSOR_TORCH_COMPILE=0`` runs eagerly instead. A machine where
+        torch.compile cannot build (no C++ compiler) runs eagerly, with a
+        one-time warning saying why. Inside a ``torch.func`` transform or
+        another compiled function the call is eager: torch compiles the outer one.
+        """
+        import os
+
+        if os.environ.get("UNITENSOR_TORCH_COMPILE", "1") == "0" or _compile_failure:
+            return None
+        torch = self._torch
+        graphs: dict[Any, Any] = {}
+
+        def call(*args: Any) -> Any:
+            if _compile_failure or self._in_functorch() or torch.compiler.is_compiling():
+                return fun(*args)
+            statics = tuple([args[i] for i in static_argnums if i < len(args)])
+            dynamic = [a for i, a in enumerate(args) if i not in static_argnums]
+            leaves = [x for part in dynamic for x in part]
+            key = (statics, tuple([len(part) for part in dynamic]),
+                   tuple([(x.shape, x.dtype, x.device, x.requires_grad) for x in leaves]))
+            compiled = graphs.get(key)
+            if compiled is None:
+                compiled = graphs[key] = self._trace_and_compile(fun, args, static_argnums, leaves)
+            if compiled is _UNTRACEABLE:
+                return fun(*args)
+            try:
+                return compiled(*leaves)
+            except torch._dynamo.exc.BackendCompilerFailed as exc:
+                _compile_failed(exc)
+                return fun(*args)
+
+        return call
+
+    def _trace_and_compile(self, fun: Callable[..., Any], args: tuple[Any, ...], static_argnums: tuple[int, ...],
+                           leaves: list[Any]) -> Any:
+        """``fun`` as one graph of aten operations (``make_fx``, fake tensors), compiled."""
+        from torch.fx.experimental.proxy_tensor import make_fx
+
+        lengths = [len(a) for i, a in enumerate(args) if i not in static_argnums]
+
+        def flat(*arrays: Any) -> Any:
+            parts, start = [], 0
+            for n in lengths:
+                parts.append(tuple(arrays[start:start + n]))
+                start += n
+            dynamic = iter(parts)
+            return fun(*[a if i in static_argnums else next(dynamic) for i, a in enumerate(args)])
+
+        try:
+            graph = make_fx(flat, tracing_mode="fake")(*leaves)
+        except Exception as exc:  # noqa: BLE001 - eager below re-raises the function's own errors
+            fun(*args)  # a genuine error in the function surfaces here, as it would eagerly
+            import warnings
+
+            warnings.warn(f"ut.jit: this torch function cannot be traced for torch.compile "
+                          f"({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}); "
+                          f"it runs eagerly", RuntimeWarning, stacklevel=4)
+            return _UNTRACEABLE
+        if self._torch.is_grad_enabled() and any(x.requires_grad for x in leaves):
+            # called inside a gradient computation (ut.grad(ut.jit(f))): the compiled graph's
+            # backward is not differentiable again, the traced graph's is, to any order
+            return graph.forward
+        return self._torch.compile(graph.forward, dynamic=False)
+
+    def vmap(self, fun: Callable[..., Any], in_axes: tuple[int | None, ...], out_axes: Any) -> Callable[..., Any]:
+        return self._torch.func.vmap(fun, in_dims=in_axes, out_dims=out_axes)
+
+    def custom_vjp(self, fun: Callable[..., Any], fwd: Callable[..., Any],
+                   bwd: Callable[..., Any]) -> Callable[..., Any]:
+        """A ``torch.autograd.Function`` (in the form ``torch.func`` transforms accept)."""
+        layout: dict[str, int] = {}
+
+        class CustomVjp(self._torch.autograd.Function):
+            generate_vmap_rule = True
+
+            @staticmethod
+            def forward(*raws: Any) -> Any:
+                outputs, residuals = fwd(*raws)
+                layout["outputs"] = len(outputs)
+                return (*outputs, *(r.view_as(r) for r in residuals))
+
+            @staticmethod
+            def setup_context(ctx: Any, inputs: Any, output: Any) -> None:
+                residuals = output[layout["outputs"]:]
+                ctx.mark_non_differentiable(*residuals)
+                ctx.save_for_backward(*residuals)
+
+            @staticmethod
+            def backward(ctx: Any, *cotangents: Any) -> Any:
+                return tuple(bwd(tuple(ctx.saved_tensors), cotangents[:layout["outputs"]]))
+
+        def call(*raws: Any) -> tuple[Any, ...]:
+            return CustomVjp.apply(*raws)[:layout["outputs"]]
+
+        return call
+
+    def checkpoint(self, fun: Callable[..., Any]) -> Callable[..., Any]:
+        from torch.utils.checkpoint import checkpoint, set_checkpoint_early_stop
+
+        def call(*raws: Any) -> Any:
+            if self._in_functorch():  # torch.utils.checkpoint does not run under torch.func
+                return fun(*raws)
+            # Early stop ends the recomputation by raising an exception from a saved-tensor
+            # hook; the facade's fast paths catch exceptions to retry on the slow path, which
+            # would swallow it. Recomputing the whole block costs little more.
+            with set_checkpoint_early_stop(False):
+                return checkpoint(fun, *raws, use_reentrant=False)
+
+        return call
+
+
+#: why torch.compile failed on this machine (then ut.jit runs eagerly); None until it has
+_compile_failure: str | None = None
+#: a function ut.jit could not trace for torch.compile (it runs eagerly)
+_UNTRACEABLE = object()
+
+
+def _compile_failed(exc: Exception) -> None:
+    import warnings
+
+    global _compile_failure
+    _compile_failure = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+    warnings.warn(f"ut.jit: torch.compile cannot compile here ({_compile_failure}); torch functions run "
+                  f"eagerly instead", RuntimeWarning, stacklevel=3)
 
 
 class EigResult(NamedTuple):
