@@ -27,6 +27,7 @@ from ._namespace import (
     astype, broadcast_shapes, from_dlpack,
 )
 from ._tensor import Tensor, astensor
+from ._bound import namespace
 
 __array_api_version__ = "2025.12"
 __version__ = "0.1.0"
@@ -45,7 +46,7 @@ from .autodiff import grad, jacobian, value_and_grad, vjp  # noqa: E402
 __all__ = sorted(
     [name for name in _FUNCTIONS if "." not in name]
     + [
-        "Tensor", "astensor", "asarray", "astype", "from_dlpack", "broadcast_shapes",
+        "Tensor", "astensor", "asarray", "namespace", "astype", "from_dlpack", "broadcast_shapes",
         "Device", "devices", "DType", "backends", "get_backend", "set_backend", "use_backend",
         "can_cast", "finfo", "iinfo", "isdtype", "result_type", "__array_namespace_info__",
         "bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
