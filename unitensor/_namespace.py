@@ -551,7 +551,7 @@ def _converted(source: Tensor, target: _registry.Backend, dtype: DType | None, d
             source, target, device, copy, options)
         copy = False if copy else copy
     elif device is not None:
-        result = source.to(device, copy=copy)
+        result = source.to(device, backend=target, copy=copy)  # the backend stays, whatever the device
     else:
         result = source
     if dtype is not None and result.dtype is not as_dtype(dtype):
