@@ -128,3 +128,12 @@ def test_creation_from_tensors_stays_on_their_backend(backend):
         assert ut.linspace(ends[0], ends[1], 3).backend.name == backend
         assert ut.from_dlpack(ends).backend.name == backend
     assert ut.linspace(ends[0], ends[1], 3, backend="numpy").backend.name == "numpy"
+
+
+@pytest.mark.parametrize("source", SOURCES)
+def test_asarray_of_python_data_holding_tensors(backend, source):
+    t = ut.asarray([1.5, -2.0], backend=source, dtype=ut.float32)
+    got = ut.namespace(backend).asarray([t[0], t[1]])
+    assert got.backend.name == backend and got.dtype is ut.float32
+    assert got.tolist() == [1.5, -2.0]
+    assert ut.namespace(backend).asarray((t, t)).shape == (2, 2)

@@ -26,23 +26,26 @@ from typing import Any
 
 import numpy as np
 import pytest
+import scipy.cluster.vq
+import scipy.fft
+import scipy.integrate
+import scipy.ndimage
+import scipy.signal
+import scipy.special
+import scipy.stats
+import sklearn
+from array_api_compat import array_namespace
+from scipy._lib._array_api import SCIPY_ARRAY_API
+from sklearn import (
+    decomposition,
+    discriminant_analysis,
+    linear_model,
+    metrics,
+    preprocessing,
+)
+from sklearn.metrics import pairwise
 
 import unitensor as ut
-
-sklearn = pytest.importorskip("sklearn")
-scipy = pytest.importorskip("scipy")
-
-import scipy.cluster.vq  # noqa: E402
-import scipy.fft  # noqa: E402
-import scipy.integrate  # noqa: E402
-import scipy.ndimage  # noqa: E402
-import scipy.signal  # noqa: E402
-import scipy.special  # noqa: E402
-import scipy.stats  # noqa: E402
-from array_api_compat import array_namespace  # noqa: E402
-from scipy._lib._array_api import SCIPY_ARRAY_API  # noqa: E402
-from sklearn import decomposition, discriminant_analysis, linear_model, metrics, preprocessing  # noqa: E402
-from sklearn.metrics import pairwise  # noqa: E402
 
 # -- the inputs: small, fixed, well conditioned ---------------------------------------------------
 

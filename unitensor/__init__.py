@@ -2,7 +2,10 @@
 
 The module is itself a complete array API (2025.12) namespace whose
 functions take and return :class:`Tensor` objects; the backend that owns the
-data does the work. ``import unitensor`` imports no framework but NumPy.
+data does the work. It is the namespace of the current default backend;
+``ut.namespace("torch")`` is the torch backend's own, the one that
+``t.__array_namespace__()`` returns for a torch Tensor. ``import unitensor``
+imports no framework but NumPy.
 
 >>> import unitensor as ut
 >>> x = ut.asarray([1.0, 2.0, 3.0])

@@ -76,27 +76,33 @@ def namespace(backend: str | _registry.Backend | None = None) -> types.ModuleTyp
 
 def _build(backend: _registry.Backend) -> types.ModuleType:
     import unitensor
+
     from ._namespace import FUNCTIONS
 
     xp = types.ModuleType(f"unitensor[{backend.name}]",
                           f"The array API namespace of unitensor's {backend.name!r} backend.")
-    xp.backend = backend  # type: ignore[attr-defined]
     names = [name for name in FUNCTIONS if "." not in name] + list(_OTHER_STANDARD_NAMES)
-    for name in names:
-        setattr(xp, name, getattr(unitensor, name))
-    for name in _BOUND:
-        setattr(xp, name, _bind(getattr(unitensor, name), backend))
-    xp.linalg = unitensor.linalg  # no function of linalg creates an array from nothing
-    xp.fft = _bound_fft(unitensor.fft, backend)
-    xp.__array_namespace_info__ = functools.partial(Info, backend)
+    members: dict[str, Any] = {name: getattr(unitensor, name) for name in names}
+    members.update({name: _bind(getattr(unitensor, name), backend) for name in _BOUND})
+    members.update(backend=backend, __array_namespace_info__=_info_of(backend),
+                   linalg=unitensor.linalg,  # no function of linalg creates an array from nothing
+                   fft=_bound_fft(unitensor.fft, backend))
+    vars(xp).update(members)
     return xp
+
+
+def _info_of(backend: _registry.Backend) -> Callable[[], Info]:
+    def __array_namespace_info__() -> Info:
+        """The standard's inspection API for this namespace's backend."""
+        return Info(backend)
+
+    return __array_namespace_info__
 
 
 def _bound_fft(module: types.ModuleType, backend: _registry.Backend) -> types.ModuleType:
     fft = types.ModuleType(f"unitensor[{backend.name}].fft", module.__doc__)
-    for name in module.__all__:
-        function = getattr(module, name)
-        setattr(fft, name, _bind(function, backend) if name in _BOUND_FFT else function)
+    vars(fft).update({name: _bind(getattr(module, name), backend) if name in _BOUND_FFT else getattr(module, name)
+                      for name in module.__all__})
     return fft
 
 

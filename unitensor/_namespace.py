@@ -516,6 +516,9 @@ def asarray(obj: Any, /, *, dtype: DType | None = None, device: Device | str | N
         native = _registry.backend_of(obj)
         source = new_tensor(obj, native) if native is not None else None
         target = get_backend() if backend is None else _registry.get(backend)
+    if source is None and isinstance(obj, (list, tuple)) and _holds_tensors(obj):
+        source = _assembled_on_host(obj)
+        copy = None if copy else copy  # assembling was the copy
     if source is not None:
         return _converted(source, target, dtype, device, copy, options)
     dtype = as_dtype(dtype) if dtype is not None else None
@@ -528,6 +531,28 @@ def asarray(obj: Any, /, *, dtype: DType | None = None, device: Device | str | N
     except (TypeError, RuntimeError) as exc:  # torch raises RuntimeError for data it cannot infer a dtype of
         raise TypeError(f"asarray() cannot make a {target.name} array of this {type(obj).__name__}: {exc}") from exc
     return new_tensor(raw, target)
+
+
+def _holds_tensors(data: list[Any] | tuple[Any, ...]) -> bool:
+    return any(isinstance(item, Tensor) or (isinstance(item, (list, tuple)) and _holds_tensors(item))
+               for item in data)
+
+
+def _assembled_on_host(data: list[Any] | tuple[Any, ...]) -> Tensor:
+    """Python data holding Tensors (``[xp.sum(a), xp.max(a)]``) as one host Tensor: each Tensor exported
+    with ``numpy()``, then assembled by the backend of those exports (frameworks disagree on nested
+    arrays: torch and array_api_strict refuse some)."""
+    exports: list[Any] = []
+
+    def export(item: Any) -> Any:
+        if isinstance(item, Tensor):
+            exports.append(item.numpy(force=True))
+            return exports[-1]
+        return type(item)(export(x) for x in item) if isinstance(item, (list, tuple)) else item
+
+    exported = export(data)
+    host = _registry.backend_of(exports[0])
+    return new_tensor(host.asarray(exported), host)
 
 
 def _holdable(obj: Any) -> bool:
