@@ -528,6 +528,8 @@ def asarray(obj: Any, /, *, dtype: DType | None = None, device: Device | str | N
                         "give it a Tensor, a native array, a Python scalar or a (nested) sequence of them")
     try:
         raw = target.asarray(obj, dtype=dtype, device=device, copy=copy, **options)
+    except _registry.BackendError:  # the backend's own clear error (a dtype it lacks)
+        raise
     except (TypeError, RuntimeError) as exc:  # torch raises RuntimeError for data it cannot infer a dtype of
         raise TypeError(f"asarray() cannot make a {target.name} array of this {type(obj).__name__}: {exc}") from exc
     return new_tensor(raw, target)
