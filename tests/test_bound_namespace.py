@@ -137,3 +137,5 @@ def test_asarray_of_python_data_holding_tensors(backend, source):
     assert got.backend.name == backend and got.dtype is ut.float32
     assert got.tolist() == [1.5, -2.0]
     assert ut.namespace(backend).asarray((t, t)).shape == (2, 2)
+    with pytest.raises(ValueError, match="copy"):
+        ut.namespace(backend).asarray([t[0], t[1]], copy=False)

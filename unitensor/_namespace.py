@@ -372,8 +372,7 @@ def _one_dtype(raws: list[Any], start: int) -> bool:
 def _creation(name: str) -> tuple[Callable[..., Any], None]:
     def function(*args: Any, dtype: DType | None = None, device: Device | str | None = None,
                  backend: str | _registry.Backend | None = None, **kwargs: Any) -> Any:
-        # without backend=, Tensor arguments (linspace's ends, full's fill value) choose it: no result
-        # leaves its inputs' backend
+        # without backend=, Tensor arguments (linspace's ends) choose it: no result leaves its inputs' backend
         chosen = _registry.get(backend) if backend is not None else _tensors_backend(args, kwargs)
         if dtype is not None:
             _check_integer_range(name, as_dtype(dtype), args, kwargs)
@@ -516,21 +515,24 @@ def asarray(obj: Any, /, *, dtype: DType | None = None, device: Device | str | N
         native = _registry.backend_of(obj)
         source = new_tensor(obj, native) if native is not None else None
         target = get_backend() if backend is None else _registry.get(backend)
-    if source is None and isinstance(obj, (list, tuple)) and _holds_tensors(obj):
-        source = _assembled_on_host(obj)
-        copy = None if copy else copy  # assembling was the copy
     if source is not None:
         return _converted(source, target, dtype, device, copy, options)
-    dtype = as_dtype(dtype) if dtype is not None else None
-    device = target.check_device(as_device(device)) if device is not None else None
     if not _holdable(obj):
         raise TypeError(f"asarray() cannot make an array of a {type(obj).__module__}.{type(obj).__qualname__}; "
                         "give it a Tensor, a native array, a Python scalar or a (nested) sequence of them")
+    placed_dtype = as_dtype(dtype) if dtype is not None else None
+    placed_device = target.check_device(as_device(device)) if device is not None else None
     try:
-        raw = target.asarray(obj, dtype=dtype, device=device, copy=copy, **options)
+        raw = target.asarray(obj, dtype=placed_dtype, device=placed_device, copy=copy, **options)
     except _registry.BackendError:  # the backend's own clear error (a dtype it lacks)
         raise
-    except (TypeError, RuntimeError) as exc:  # torch raises RuntimeError for data it cannot infer a dtype of
+    except (TypeError, RuntimeError, ValueError) as exc:  # torch: RuntimeError for data without a dtype
+        if isinstance(obj, (list, tuple)) and _holds_tensors(obj):
+            if copy is False:
+                raise ValueError("asarray(copy=False) of a list of Tensors needs a copy; pass copy=None") from None
+            return _converted(_assembled_on_host(obj), target, dtype, device, None, options)
+        if isinstance(exc, ValueError):  # ragged data, copy=False that needs a copy: already clear
+            raise
         raise TypeError(f"asarray() cannot make a {target.name} array of this {type(obj).__name__}: {exc}") from exc
     return new_tensor(raw, target)
 
@@ -541,9 +543,9 @@ def _holds_tensors(data: list[Any] | tuple[Any, ...]) -> bool:
 
 
 def _assembled_on_host(data: list[Any] | tuple[Any, ...]) -> Tensor:
-    """Python data holding Tensors (``[xp.sum(a), xp.max(a)]``) as one host Tensor: each Tensor exported
-    with ``numpy()``, then assembled by the backend of those exports (frameworks disagree on nested
-    arrays: torch and array_api_strict refuse some)."""
+    """Python data holding Tensors (``[xp.sum(a), xp.max(a)]``) as one host Tensor, for the frameworks
+    that refuse such data (torch, array_api_strict): each Tensor exported with ``numpy()``, then
+    assembled by the backend of those exports."""
     exports: list[Any] = []
 
     def export(item: Any) -> Any:
