@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
+
+# SciPy decides at its import whether it dispatches through the array API (test_clients.py); conftest
+# files load before any test module imports SciPy (scikit-learn and JAX import it too)
+os.environ.setdefault("SCIPY_ARRAY_API", "1")
 
 import pytest
 

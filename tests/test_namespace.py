@@ -292,6 +292,34 @@ def test_function_matches_array_api_strict(backend, name, index):
     assert_same(got, expected, backend, case.compare, dtypes=default_dtypes(backend) if creation else None)
 
 
+@pytest.mark.parametrize(("name", "index"), FUNCTION_CASES)
+def test_backends_namespace_matches_array_api_strict(backend, name, index):
+    """The same through ``ut.namespace(backend)`` while the default backend is NumPy: every result,
+    created ones included, is on ``backend``."""
+    case = CASES[name][index]
+    reference = array_api_compat.numpy if (name, index) in REFERENCE_BUGS else xps
+    expected = lookup(reference, name)(*build(case.args, reference), **build(case.kwargs, reference))
+    xp = ut.namespace(backend)
+    with ut.use_backend("numpy"):
+        got = lookup(xp, name)(*build(case.args, xp), **build(case.kwargs, xp))
+    creation = not takes_arrays(case.args) and not takes_arrays(case.kwargs)
+    assert_same(got, expected, backend, case.compare, dtypes=default_dtypes(backend) if creation else None)
+
+
+@pytest.mark.parametrize("name", [*standard_functions(), *CONSTANTS, *DTYPE_NAMES, "__array_api_version__"])
+def test_backends_namespace_holds_the_standard(backend, name):
+    got = lookup(ut.namespace(backend), name)  # AttributeError if missing
+    if name.rpartition(".")[2] in BOUND_FUNCTIONS:
+        assert callable(got) and got is not lookup(ut, name)
+    else:  # the very same object: no wrapper to pay for
+        assert got is lookup(ut, name)
+
+
+#: the functions a backend's namespace binds to it
+BOUND_FUNCTIONS = {"asarray", "from_dlpack", "arange", "empty", "eye", "full", "linspace", "ones", "zeros",
+                   "fftfreq", "rfftfreq"}
+
+
 def takes_arrays(spec: Any) -> bool:
     if isinstance(spec, Arr):
         return True
@@ -309,7 +337,7 @@ def default_dtypes(backend: str) -> dict[str, str]:
 
 def test_array_api_version():
     assert ut.__array_api_version__ == "2025.12"
-    assert ut.asarray([1.0]).__array_namespace__() is ut
+    assert ut.asarray([1.0]).__array_namespace__().__array_api_version__ == "2025.12"
 
 
 @pytest.mark.parametrize("name", CONSTANTS)

@@ -322,10 +322,10 @@ def test_repr_shows_backend_device_and_dtype(backend):
     assert "1.0" in text and "2.0" in text
 
 
-def test_array_namespace_is_unitensor(backend):
+def test_array_namespace_is_its_backends(backend):
     t = tensor(A, backend)
-    assert t.__array_namespace__() is ut
-    assert t.__array_namespace__(api_version="2025.12") is ut
+    assert t.__array_namespace__() is ut.namespace(backend)
+    assert t.__array_namespace__(api_version="2025.12") is ut.namespace(backend)
     with pytest.raises(ValueError, match="2025.12"):
         t.__array_namespace__(api_version="2019.01")
 
@@ -399,13 +399,22 @@ def test_astensor_wraps_without_copy():
     assert a[0, 0] == 99.0
 
 
-def test_asarray_of_a_native_array_keeps_its_backend(backend):
+def test_asarray_of_a_native_array_uses_the_default_backend(backend):
     native = tensor(A, backend).raw
     with ut.use_backend("numpy"):
-        wrapped = ut.asarray(native)
-    assert wrapped.backend.name == backend
-    assert ut.astensor(native).backend.name == backend
-    assert_matches(wrapped, A)
+        converted = ut.asarray(native)
+    assert converted.backend.name == "numpy"
+    assert_matches(converted, A)
+    with ut.use_backend(backend):
+        assert ut.asarray(A).backend.name == backend
+
+
+def test_astensor_and_asarray_of_a_tensor_keep_its_backend(backend):
+    native = tensor(A, backend).raw
+    with ut.use_backend("numpy"):
+        wrapped = ut.astensor(native)
+        assert wrapped.backend.name == backend and wrapped.raw is native
+        assert ut.asarray(wrapped) is wrapped
 
 
 def test_astensor_rejects_python_data():

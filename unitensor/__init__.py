@@ -2,7 +2,10 @@
 
 The module is itself a complete array API (2025.12) namespace whose
 functions take and return :class:`Tensor` objects; the backend that owns the
-data does the work. ``import unitensor`` imports no framework but NumPy.
+data does the work. It is the namespace of the current default backend;
+``ut.namespace("torch")`` is the torch backend's own, the one that
+``t.__array_namespace__()`` returns for a torch Tensor. ``import unitensor``
+imports no framework but NumPy.
 
 >>> import unitensor as ut
 >>> x = ut.asarray([1.0, 2.0, 3.0])
@@ -27,6 +30,7 @@ from ._namespace import (
     astype, broadcast_shapes, from_dlpack,
 )
 from ._tensor import Tensor, astensor
+from ._bound import namespace
 
 __array_api_version__ = "2025.12"
 __version__ = "0.1.0"
@@ -48,7 +52,7 @@ from .autodiff._transforms import (  # noqa: E402
 __all__ = sorted(
     [name for name in _FUNCTIONS if "." not in name]
     + [
-        "Tensor", "astensor", "asarray", "astype", "from_dlpack", "broadcast_shapes",
+        "Tensor", "astensor", "asarray", "namespace", "astype", "from_dlpack", "broadcast_shapes",
         "Device", "devices", "DType", "backends", "get_backend", "set_backend", "use_backend",
         "can_cast", "finfo", "iinfo", "isdtype", "result_type", "__array_namespace_info__",
         "bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",

@@ -23,7 +23,7 @@ from ._config import get_backend
 from ._devices import Device, as_device
 from ._docs import describe
 from ._dtypes import DType, as_dtype, iinfo, result_type
-from ._tensor import _BINARY_OPERATORS, Tensor, _object_new, new_tensor
+from ._tensor import _BINARY_OPERATORS, Tensor, _object_new, astensor, new_tensor
 
 # -- the standard's functions, by how their arguments are shaped ---------------
 
@@ -380,16 +380,33 @@ def _one_dtype(raws: list[Any], start: int) -> bool:
 def _creation(name: str) -> tuple[Callable[..., Any], None]:
     def function(*args: Any, dtype: DType | None = None, device: Device | str | None = None,
                  backend: str | _registry.Backend | None = None, **kwargs: Any) -> Any:
-        chosen = _registry.get(backend) if backend is not None else get_backend()
+        # without backend=, Tensor arguments (linspace's ends) choose it: no result leaves its inputs' backend
+        chosen = _registry.get(backend) if backend is not None else _tensors_backend(args, kwargs)
         if dtype is not None:
             _check_integer_range(name, as_dtype(dtype), args, kwargs)
             kwargs["dtype"] = chosen.native_dtype(as_dtype(dtype))
         if device is not None:
             kwargs["device"] = chosen.native_device(chosen.check_device(as_device(device)))
-        raw_args = [a._raw if isinstance(a, Tensor) else a for a in args]
+        raw_args = [_raw_on(chosen, a) for a in args]
+        kwargs = {key: _raw_on(chosen, value) for key, value in kwargs.items()}
         return wrap(chosen.function(name)(*raw_args, **kwargs), chosen)
 
     return function, None
+
+
+def _tensors_backend(args: tuple[Any, ...], kwargs: dict[str, Any]) -> _registry.Backend:
+    """The backend of the first Tensor among ``args`` and ``kwargs``; the default backend if none is one."""
+    for value in (*args, *kwargs.values()):
+        if isinstance(value, Tensor):
+            return value._backend
+    return get_backend()
+
+
+def _raw_on(backend: _registry.Backend, value: Any) -> Any:
+    """``value``'s native array on ``backend`` if it is a Tensor (converted if it is another backend's)."""
+    if not isinstance(value, Tensor):
+        return value
+    return (value if value._backend is backend else value.to(backend=backend))._raw
 
 
 def _check_integer_range(name: str, dtype: DType, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
@@ -477,10 +494,20 @@ def asarray(obj: Any, /, *, dtype: DType | None = None, device: Device | str | N
     dtype, device, copy
         As in the array API standard.
     backend
-        The backend to hold the result; by default the backend of ``obj`` if
-        it has one, else the current default (:func:`unitensor.get_backend`).
+        The backend to hold the result. By default a Tensor keeps its own
+        backend, and everything else (Python data, NumPy arrays, other
+        frameworks' arrays) goes to the current default backend
+        (:func:`unitensor.get_backend`). To wrap a native array in its own
+        backend without a copy, use :func:`unitensor.astensor`.
     **options
         Backend-specific options, such as ``chunks=`` for Dask.
+
+    Raises
+    ------
+    TypeError
+        If no array can hold ``obj`` (the message names its type).
+    ValueError
+        If ``copy=False`` and the conversion needs a copy.
 
     Examples
     --------
@@ -488,38 +515,91 @@ def asarray(obj: Any, /, *, dtype: DType | None = None, device: Device | str | N
     >>> ut.asarray([[1, 2], [3, 4]], dtype=ut.float32).shape
     (2, 2)
     """
-    if isinstance(obj, Tensor) or _registry.backend_of(obj) is not None:
-        source = obj if isinstance(obj, Tensor) else new_tensor(obj, _registry.backend_of(obj))
-        never_copy = copy is False
-        target = source._backend if backend is None else _registry.get(backend)
-        if target is not source._backend or options:
-            result = source.to(device, backend=target, copy=copy) if not options else _to_with_options(
-                source, target, device, copy, options)
-            copy = False if copy else copy
-        elif device is not None:
-            result = source.to(device, copy=copy)
-        else:
-            result = source
-        if dtype is not None and result.dtype is not as_dtype(dtype):
-            if never_copy:
-                raise ValueError(f"asarray(copy=False) cannot cast {result.dtype} to {as_dtype(dtype)} without a "
-                                 "copy; pass copy=None to allow one")
-            return astype(result, dtype)
-        if copy and result is source:
-            return new_tensor(result._backend.function("asarray")(result._raw, copy=True), result._backend)
-        return result
-    chosen = _registry.get(backend) if backend is not None else get_backend()
-    dtype = as_dtype(dtype) if dtype is not None else None
-    device = chosen.check_device(as_device(device)) if device is not None else None
+    if isinstance(obj, Tensor):
+        source: Tensor | None = obj
+        target = obj._backend if backend is None else _registry.get(backend)
+    else:
+        native = _registry.backend_of(obj)
+        source = new_tensor(obj, native) if native is not None else None
+        target = get_backend() if backend is None else _registry.get(backend)
+    if source is not None:
+        return _converted(source, target, dtype, device, copy, options)
+    if not _holdable(obj):
+        raise TypeError(f"asarray() cannot make an array of a {type(obj).__module__}.{type(obj).__qualname__}; "
+                        "give it a Tensor, a native array, a Python scalar or a (nested) sequence of them")
+    placed_dtype = as_dtype(dtype) if dtype is not None else None
+    placed_device = target.check_device(as_device(device)) if device is not None else None
     try:
-        raw = chosen.asarray(obj, dtype=dtype, device=device, copy=copy, **options)
-    except RuntimeError as error:  # torch: "Could not infer dtype of object"
-        if type(error) is not RuntimeError:
+        raw = target.asarray(obj, dtype=placed_dtype, device=placed_device, copy=copy, **options)
+    except _registry.BackendError:  # the backend's own clear error (a dtype it lacks)
+        raise
+    except (TypeError, RuntimeError, ValueError) as exc:  # torch: RuntimeError for data without a dtype
+        if isinstance(obj, (list, tuple)) and _holds_tensors(obj):
+            if copy is False:
+                raise ValueError("asarray(copy=False) of a list of Tensors needs a copy; pass copy=None") from None
+            return _converted(_assembled_on_host(obj), target, dtype, device, None, options)
+        if isinstance(exc, ValueError):  # ragged data, copy=False that needs a copy: already clear
             raise
-        raise TypeError(f"asarray() cannot make an array of a {type(obj).__name__}: {error}") from error
+        raise TypeError(f"asarray() cannot make a {target.name} array of this {type(obj).__name__}: {exc}") from exc
     if dtype is None:
-        chosen.dtype_of(raw)  # data of no array API dtype (NumPy's object arrays) raises TypeError here
-    return new_tensor(raw, chosen)
+        target.dtype_of(raw)  # data of no array API dtype (NumPy's object arrays) raises TypeError here
+    return new_tensor(raw, target)
+
+
+def _holds_tensors(data: list[Any] | tuple[Any, ...]) -> bool:
+    return any(isinstance(item, Tensor) or (isinstance(item, (list, tuple)) and _holds_tensors(item))
+               for item in data)
+
+
+def _assembled_on_host(data: list[Any] | tuple[Any, ...]) -> Tensor:
+    """Python data holding Tensors (``[xp.sum(a), xp.max(a)]``) as one host Tensor, for the frameworks
+    that refuse such data (torch, array_api_strict): each Tensor exported with ``numpy()``, then
+    assembled by the backend of those exports."""
+    exports: list[Any] = []
+
+    def export(item: Any) -> Any:
+        if isinstance(item, Tensor):
+            exports.append(item.numpy(force=True))
+            return exports[-1]
+        return type(item)(export(x) for x in item) if isinstance(item, (list, tuple)) else item
+
+    exported = export(data)
+    host = _registry.backend_of(exports[0])
+    return new_tensor(host.asarray(exported), host)
+
+
+def _holdable(obj: Any) -> bool:
+    """Whether ``obj`` is something an array could be made of (the backend then decides its dtype)."""
+    if isinstance(obj, (str, bytes)) or obj is None:
+        return False
+    return (isinstance(obj, (int, float, complex, Sequence, memoryview, bytearray))
+            or any(hasattr(obj, attribute) for attribute in _ARRAY_PROTOCOLS))
+
+
+_ARRAY_PROTOCOLS = ("__array__", "__array_interface__", "__dlpack__", "__cuda_array_interface__", "__buffer__",
+                    "__float__", "__index__", "__complex__")
+
+
+def _converted(source: Tensor, target: _registry.Backend, dtype: DType | None, device: Device | str | None,
+               copy: bool | None, options: dict[str, Any]) -> Tensor:
+    """``asarray`` of an array: ``source`` on ``target`` (and ``device``, ``dtype``), copied only as needed."""
+    never_copy = copy is False
+    if target is not source._backend or options:
+        result = source.to(device, backend=target, copy=copy) if not options else _to_with_options(
+            source, target, device, copy, options)
+        copy = False if copy else copy
+    elif device is not None:
+        result = source.to(device, backend=target, copy=copy)  # the backend stays, whatever the device
+    else:
+        result = source
+    if dtype is not None and result.dtype is not as_dtype(dtype):
+        if never_copy:
+            raise ValueError(f"asarray(copy=False) cannot cast {result.dtype} to {as_dtype(dtype)} without a "
+                             "copy; pass copy=None to allow one")
+        return astype(result, dtype)
+    if copy and result is source:
+        return new_tensor(result._backend.function("asarray")(result._raw, copy=True), result._backend)
+    return result
 
 
 def _to_with_options(source: Tensor, target: _registry.Backend, device: Any, copy: bool | None,
@@ -560,10 +640,17 @@ if _speedups is not None:
 
 def from_dlpack(x: Any, /, *, device: Device | str | None = None, copy: bool | None = None,
                 backend: str | _registry.Backend | None = None) -> Tensor:
-    """Import any object that supports ``__dlpack__`` (a Tensor too) into ``backend``."""
+    """Import any object that supports ``__dlpack__`` into ``backend``.
+
+    By default a Tensor keeps its backend and anything else goes to the current default backend, as in
+    :func:`asarray`.
+    """
     if not hasattr(x, "__dlpack__"):
         raise TypeError(f"from_dlpack() needs an object with __dlpack__, not {type(x).__name__}")
-    chosen = _registry.get(backend) if backend is not None else get_backend()
+    if backend is not None:
+        chosen = _registry.get(backend)
+    else:
+        chosen = x._backend if isinstance(x, Tensor) else get_backend()
     device = as_device(device) if device is not None else None
     return new_tensor(chosen.from_dlpack(x, device=device, copy=copy), chosen)
 
@@ -685,7 +772,7 @@ def _inplace_operator(name: str, x: Tensor, other: Any) -> Tensor:
     """
     if not (isinstance(other, Tensor) or _is_scalar(other) or _registry.backend_of(other) is not None):
         raise TypeError(f"unsupported operand type for in-place {name}: {type(other).__name__}")
-    other_t = other if (isinstance(other, Tensor) or _is_scalar(other)) else asarray(other)
+    other_t = other if (isinstance(other, Tensor) or _is_scalar(other)) else astensor(other)  # never converted
     if isinstance(other_t, Tensor):
         if other_t._backend is not x._backend:
             raise TypeError(f"in-place {name} of a {x._backend.name!r} Tensor with a {other_t._backend.name!r} "

@@ -178,9 +178,13 @@ class Tensor(_Base):  # type: ignore[valid-type,misc]
     # -- interchange ---------------------------------------------------------
 
     def __array_namespace__(self, *, api_version: str | None = None) -> Any:
+        """The array API namespace of this Tensor's backend (:func:`unitensor.namespace`)."""
         if api_version not in (None, "2021.12", "2022.12", "2023.12", "2024.12", "2025.12"):
             raise ValueError(f"unitensor implements array API 2025.12 (and earlier), not {api_version}")
-        return _ns()
+        try:
+            return _NAMESPACES[self._backend]
+        except KeyError:  # the first Tensor of this backend to be asked
+            return _ns().namespace(self._backend)
 
     def __dlpack__(self, **kwargs: Any) -> Any:
         backend = self._backend
@@ -369,6 +373,10 @@ def astensor(x: Any) -> Tensor:
             f"astensor() takes a native array of a registered backend, not {type(x).__module__}."
             f"{type(x).__qualname__}; use ut.asarray(...) to build a Tensor from Python data")
     return new_tensor(x, backend)
+
+
+#: backend -> its bound array API namespace (filled by ``unitensor.namespace``)
+_NAMESPACES: dict[_registry.Backend, Any] = {}
 
 
 def _ns() -> Any:
