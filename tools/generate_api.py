@@ -193,7 +193,7 @@ _INIT_HEAD = '''"""Types of the unitensor namespace (the runtime builds these fu
 
 import builtins
 from collections.abc import Callable, Sequence
-from typing import Any, Literal, NamedTuple, ParamSpec, overload
+from typing import Any, Literal, NamedTuple, ParamSpec, TypeVar, overload
 
 from . import backends as backends, fft as fft, linalg as linalg
 from ._config import get_backend as get_backend, set_backend as set_backend, use_backend as use_backend
@@ -207,10 +207,14 @@ from ._dtypes import (
 from ._info import __array_namespace_info__ as __array_namespace_info__, devices as devices
 from ._namespace import asarray as asarray, astype as astype, broadcast_shapes as broadcast_shapes
 from ._namespace import from_dlpack as from_dlpack
+from ._bound import namespace as namespace
 from ._tensor import Tensor as Tensor, astensor as astensor
+from .autodiff._transforms import custom_vjp as custom_vjp
 from .backends import Backend
 
 _P = ParamSpec("_P")
+_R = TypeVar("_R")
+_T = TypeVar("_T")
 
 __array_api_version__: str
 __version__: str
@@ -233,6 +237,26 @@ def vjp(f: Callable[..., Any], *primals: Any, has_aux: builtins.bool = False,
         engine: str | None = None) -> tuple[Any, ...]: ...
 def jacobian(f: Callable[_P, Any], argnums: int | Sequence[int] = 0,
              engine: str | None = None) -> Callable[_P, Any]: ...
+def jacfwd(f: Callable[_P, Any], argnums: int | Sequence[int] = 0,
+           engine: str | None = None) -> Callable[_P, Any]: ...
+def jacrev(f: Callable[_P, Any], argnums: int | Sequence[int] = 0,
+           engine: str | None = None) -> Callable[_P, Any]: ...
+def hessian(f: Callable[_P, Any], argnums: int | Sequence[int] = 0,
+            engine: str | None = None) -> Callable[_P, Any]: ...
+def jvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any],
+        engine: str | None = None) -> tuple[Any, Any]: ...
+# vmap keeps the parameters; each result gains the mapped axis, so only its structure is known
+def vmap(f: Callable[_P, Any], in_axes: Any = 0, out_axes: Any = 0) -> Callable[_P, Any]: ...
+# jit and checkpoint change how a function runs, not what it takes or returns
+# (the decorator factory first: its parameters are the runtime's)
+@overload
+def jit(f: None = None, *, static_argnums: int | Sequence[int] = (),
+        donate_argnums: int | Sequence[int] = ()) -> Callable[[Callable[_P, _R]], Callable[_P, _R]]: ...
+@overload
+def jit(f: Callable[_P, _R], *, static_argnums: int | Sequence[int] = (),
+        donate_argnums: int | Sequence[int] = ()) -> Callable[_P, _R]: ...
+def checkpoint(f: Callable[_P, _R]) -> Callable[_P, _R]: ...
+def stop_gradient(x: _T) -> _T: ...
 '''
 
 _EXTENSION_HEAD = """\"\"\"Types of the array API ``{ext}`` extension (the runtime builds these functions from tables).\"\"\"

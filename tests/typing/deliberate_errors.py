@@ -30,3 +30,4 @@ s: str = t + 1  # error: the sum is a Tensor
 t.to(device="cpu", stream=None)  # error: to() takes no stream
 ut.grad(lambda x: x)(t, t)  # error: the function takes one argument
 ut.Tensor([1.0, 2.0])  # error: Tensors are made with ut.asarray
+ut.jit(lambda x: x)(t, t)  # error: jit keeps the function's parameters
