@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, Literal, NamedTuple, ParamSpec, TypeVar, overload
 
 from . import backends as backends, fft as fft, linalg as linalg
+from ._bound import namespace as namespace
 from ._config import get_backend as get_backend, set_backend as set_backend, use_backend as use_backend
 from ._devices import Device as Device
 from ._dtypes import (
