@@ -18,7 +18,6 @@ from ._dtypes import (
 from ._info import __array_namespace_info__ as __array_namespace_info__, devices as devices
 from ._namespace import asarray as asarray, astype as astype, broadcast_shapes as broadcast_shapes
 from ._namespace import from_dlpack as from_dlpack
-from ._bound import namespace as namespace
 from ._tensor import Tensor as Tensor, astensor as astensor
 from .autodiff._transforms import custom_vjp as custom_vjp
 from .backends import Backend
