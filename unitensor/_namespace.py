@@ -303,11 +303,16 @@ def _general(name: str) -> tuple[Callable[..., Any], Callable[..., Any]]:
     fast = name in ARRAYS_ONLY
     promoted_from = _promoted_from(name)
 
+    arity = _ARITY.get(name)
+
     def slow(*args: Any, **kwargs: Any) -> Any:
+        if arity is not None and len(args) != arity:
+            raise TypeError(f"{_public_name(name)}() takes {arity} positional arguments (arrays), "
+                            f"got {len(args)}")
         return call(name, FUNCTIONS[name], args, kwargs)
 
     def function(*args: Any, **kwargs: Any) -> Any:
-        if fast and args and type(args[0]) is Tensor:
+        if fast and len(args) == arity and type(args[0]) is Tensor:
             backend = args[0]._backend
             raws = _plain_raws(backend, args, kwargs) if backend.fast_binary else None
             if raws is not None and (promoted_from is None or backend.standard_promotion
@@ -338,6 +343,8 @@ def _promoted_from(name: str) -> int | None:
 #: Tensors of one single-device backend (``fast_binary``) skip the slow path's scan
 ARRAYS_ONLY = {"where", "matmul", "linalg.matmul", "vecdot", "linalg.vecdot", "tensordot", "linalg.tensordot",
                "linalg.solve", "linalg.outer", "linalg.cross", "take", "take_along_axis", "searchsorted", "isin"}
+#: how many arrays a GENERAL function takes positionally; the fast paths and the slow path check it
+_ARITY = {name: 3 if name == "where" else 2 for name in ARRAYS_ONLY}
 #: keyword values that need no conversion (``axis=0``, ``side="left"``)
 _PLAIN_KWARGS = frozenset({int, bool, str, type(None)})
 
@@ -472,7 +479,8 @@ def _accelerated(name: str, factory: Callable[..., Any], function: Callable[...,
     kinds = {_unary: _speedups.UNARY, _binary: _speedups.BINARY, _array_first: _speedups.ARRAY_FIRST,
              _general: _speedups.ARRAYS}
     promoted_from = _promoted_from(name)
-    fast = _speedups.Function(kinds[factory], name, slow, -1 if promoted_from is None else promoted_from)
+    fast = _speedups.Function(kinds[factory], name, slow, -1 if promoted_from is None else promoted_from,
+                              _ARITY.get(name, -1))
     return functools.update_wrapper(fast, function)
 
 

@@ -36,7 +36,7 @@ static PyObject *slow_getitem;     /* (self, key) -> result */
 static PyObject *fast_flags;       /* (backend) -> (flags, functions, to_native) */
 static PyObject *backend_info;     /* backend -> what fast_flags returned */
 
-static PyObject *str_dtype, *str_standard_promotion, *str_getitem, *str_copy, *str_device;
+static PyObject *str_dtype, *str_standard_promotion, *str_getitem, *str_copy, *str_device, *str_raw, *str_backend;
 static PyObject *kwnames_copy;  /* ("copy",) */
 
 enum {
@@ -53,16 +53,21 @@ enum {
 
 typedef struct {
     long flags;
-    PyObject *functions;  /* borrowed: backend._functions */
-    PyObject *to_native;  /* borrowed: backend._to_native */
+    PyObject *entry;      /* strong: what fast_flags() returned, kept alive while in use */
+    PyObject *functions;  /* backend._functions, held by entry */
+    PyObject *to_native;  /* backend._to_native, held by entry */
 } BackendInfo;
 
-/* The cached flags of `backend`; -1 with an exception on failure. */
+/* The cached flags of `backend` (a strong reference the caller holds); -1 with an exception on failure.
+ * On success the caller releases them with release_info(). */
 static int
 get_info(PyObject *backend, BackendInfo *info)
 {
-    PyObject *entry = PyDict_GetItemWithError(backend_info, backend);
-    if (entry == NULL) {
+    PyObject *entry = PyDict_GetItemWithError(backend_info, backend);  /* may run a plugin's __hash__ */
+    if (entry != NULL) {
+        Py_INCREF(entry);  /* forget_backends() or configure() may drop it from the dict while we use it */
+    }
+    else {
         if (PyErr_Occurred()) {
             return -1;
         }
@@ -70,22 +75,32 @@ get_info(PyObject *backend, BackendInfo *info)
         if (entry == NULL) {
             return -1;
         }
-        if (!PyTuple_CheckExact(entry) || PyTuple_GET_SIZE(entry) != 3 ||
+        if (!PyTuple_CheckExact(entry) || PyTuple_GET_SIZE(entry) != 3 || !PyLong_CheckExact(PyTuple_GET_ITEM(entry, 0)) ||
             !PyDict_CheckExact(PyTuple_GET_ITEM(entry, 1)) || !PyDict_CheckExact(PyTuple_GET_ITEM(entry, 2))) {
             Py_DECREF(entry);
             PyErr_SetString(PyExc_TypeError, "fast_flags() must return (int, dict, dict)");
             return -1;
         }
-        int failed = PyDict_SetItem(backend_info, backend, entry);
-        Py_DECREF(entry);  /* the dict holds it now */
-        if (failed) {
+        if (PyDict_SetItem(backend_info, backend, entry) < 0) {
+            Py_DECREF(entry);
             return -1;
         }
     }
-    info->flags = PyLong_AsLong(PyTuple_GET_ITEM(entry, 0));
+    info->flags = PyLong_AsLong(PyTuple_GET_ITEM(entry, 0));  /* an exact int: no Python code runs */
+    if (info->flags == -1 && PyErr_Occurred()) {
+        Py_DECREF(entry);
+        return -1;
+    }
+    info->entry = entry;
     info->functions = PyTuple_GET_ITEM(entry, 1);
     info->to_native = PyTuple_GET_ITEM(entry, 2);
-    return info->flags == -1 && PyErr_Occurred() ? -1 : 0;
+    return 0;
+}
+
+static void
+release_info(BackendInfo *info)
+{
+    Py_CLEAR(info->entry);
 }
 
 /* -- Core: the Tensor's storage ---------------------------------------------- */
@@ -98,9 +113,29 @@ typedef struct {
     PyObject *weakreflist;
 } CoreObject;
 
+/* Read these only through take_parts(): the slots may be NULL (a Tensor allocated without data), and
+ * any call into Python (a dtype property, a plugin's standard_promotion, another thread's `y += 1`)
+ * may rebind them and free what they held. */
 #define RAW(t) (((CoreObject *)(t))->raw)
 #define BACKEND(t) (((CoreObject *)(t))->backend)
-#define IS_TENSOR(x) (Py_TYPE(x) == tensor_type)
+#define IS_TENSOR(x) (tensor_type != NULL && Py_TYPE(x) == tensor_type)
+
+/* Strong references to Tensor `t`'s array and backend: 1, or 0 (both NULL) when `t` holds no data. The
+ * fast paths work on these, never on the slots, and release them with Py_DECREF when done. */
+static int
+take_parts(PyObject *t, PyObject **raw, PyObject **backend)
+{
+    PyObject *r = RAW(t), *b = BACKEND(t);
+    if (r == NULL || b == NULL) {
+        *raw = *backend = NULL;
+        return 0;
+    }
+    Py_INCREF(r);
+    Py_INCREF(b);
+    *raw = r;
+    *backend = b;
+    return 1;
+}
 
 /* A new Tensor holding `raw` (a new reference, stolen) of `backend`; NULL if raw is NULL. */
 static PyObject *
@@ -149,8 +184,22 @@ core_dealloc(CoreObject *self)
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
-/* Whether the framework may combine `a` and `b` directly: equal dtypes, or a framework that promotes as
- * the standard does. 1 yes, 0 no (errors cleared: the slow path will meet them again). */
+/* _raw and _backend may be rebound (in-place writes on immutable backends do) but not deleted */
+static int
+core_setattro(PyObject *self, PyObject *name, PyObject *value)
+{
+    if (value == NULL && PyUnicode_Check(name) &&
+        (PyUnicode_Compare(name, str_raw) == 0 || PyUnicode_Compare(name, str_backend) == 0)) {
+        PyErr_Format(PyExc_AttributeError, "cannot delete %U: a Tensor always holds an array and its backend",
+                     name);
+        return -1;
+    }
+    return PyObject_GenericSetAttr(self, name, value);
+}
+
+/* Whether the framework may combine `a` and `b` (strong references) directly: equal dtypes, or a
+ * framework that promotes as the standard does. 1 yes, 0 no (errors cleared: the slow path meets them
+ * again). Reading a dtype or the backend's standard_promotion may run Python code. */
 static int
 promotes_directly(PyObject *backend, long flags, PyObject *a, PyObject *b)
 {
@@ -163,13 +212,15 @@ promotes_directly(PyObject *backend, long flags, PyObject *a, PyObject *b)
         return 0;
     }
     PyObject *db = PyObject_GetAttr(b, str_dtype);
-    Py_DECREF(da);  /* identity is all that is compared; the arrays keep their dtypes alive */
     if (db == NULL) {
+        Py_DECREF(da);
         PyErr_Clear();
         return 0;
     }
+    int same = da == db;  /* compared while both are alive: a freed dtype's address may be reused */
+    Py_DECREF(da);
     Py_DECREF(db);
-    if (da == db) {
+    if (same) {
         return 1;
     }
     if (flags & PROMOTION_KNOWN) {
@@ -199,40 +250,58 @@ power2(PyObject *a, PyObject *b)
     return PyNumber_Power(a, b, Py_None);
 }
 
+/* The fast path of `self OP other`: the result, or NULL (no error set) when the slow path must take the
+ * call, or NULL with an error when the backend's flags cannot be read. */
+static PyObject *
+fast_operator(binaryfunc_t op, PyObject *self, PyObject *other, int reflected)
+{
+    PyObject *raw, *backend, *other_raw = NULL, *other_backend = NULL, *out = NULL, *result = NULL;
+    BackendInfo info = {0};
+    int tried = 0;
+    if (!IS_TENSOR(self) || !take_parts(self, &raw, &backend)) {
+        return NULL;
+    }
+    if (get_info(backend, &info) < 0) {
+        goto done;
+    }
+    if (!reflected && IS_TENSOR(other)) {
+        if ((info.flags & FAST_BINARY) && take_parts(other, &other_raw, &other_backend) &&
+            other_backend == backend && promotes_directly(backend, info.flags, raw, other_raw)) {
+            out = op(raw, other_raw);
+            tried = 1;
+        }
+    }
+    /* scalar ** Tensor takes the slow path: JAX would promote the Python int strongly (int64) */
+    else if ((PyLong_CheckExact(other) || PyFloat_CheckExact(other)) && (info.flags & FAST_SCALARS) &&
+             !(reflected && op == power2)) {
+        out = reflected ? op(other, raw) : op(raw, other);
+        tried = 1;
+    }
+    if (out != NULL) {
+        result = new_tensor(out, backend);
+    }
+    else if (tried) {  /* what the framework refuses, the backend's function may handle */
+        PyErr_Clear();
+    }
+done:
+    release_info(&info);
+    Py_XDECREF(other_raw);
+    Py_XDECREF(other_backend);
+    Py_DECREF(raw);
+    Py_DECREF(backend);
+    return result;
+}
+
 /* `left OP right` as Python calls it: the Tensor among them is `self`, reflected when it is on the right */
 static PyObject *
 binary_operator(const char *name, binaryfunc_t op, PyObject *left, PyObject *right)
 {
-    int reflected = !PyObject_TypeCheck(left, tensor_type);
+    int reflected = tensor_type == NULL || !PyObject_TypeCheck(left, tensor_type);
     PyObject *self = reflected ? right : left;
     PyObject *other = reflected ? left : right;
-    if (IS_TENSOR(self)) {
-        PyObject *backend = BACKEND(self);
-        BackendInfo info;
-        if (get_info(backend, &info) < 0) {
-            return NULL;
-        }
-        PyObject *raw = NULL;
-        int tried = 0;
-        if (!reflected && IS_TENSOR(other)) {
-            if (BACKEND(other) == backend && (info.flags & FAST_BINARY) &&
-                promotes_directly(backend, info.flags, RAW(self), RAW(other))) {
-                raw = op(RAW(self), RAW(other));
-                tried = 1;
-            }
-        }
-        /* scalar ** Tensor takes the slow path: JAX would promote the Python int strongly (int64) */
-        else if ((PyLong_CheckExact(other) || PyFloat_CheckExact(other)) && (info.flags & FAST_SCALARS) &&
-                 !(reflected && op == power2)) {
-            raw = reflected ? op(other, RAW(self)) : op(RAW(self), other);
-            tried = 1;
-        }
-        if (raw != NULL) {
-            return new_tensor(raw, backend);
-        }
-        if (tried) {  /* what the framework refuses, the backend's function may handle */
-            PyErr_Clear();
-        }
+    PyObject *result = fast_operator(op, self, other, reflected);
+    if (result != NULL || PyErr_Occurred()) {
+        return result;
     }
     return PyObject_CallFunction(slow_binary, "sOOO", name, self, other, reflected ? Py_True : Py_False);
 }
@@ -296,12 +365,21 @@ core_richcompare(PyObject *self, PyObject *other, int op)
 static PyObject *
 unary_operator(const char *name, PyObject *(*op)(PyObject *), PyObject *self)
 {
-    if (IS_TENSOR(self)) {
-        PyObject *raw = op(RAW(self));
-        if (raw != NULL && raw != Py_NotImplemented) {
-            return new_tensor(raw, BACKEND(self));
+    PyObject *raw, *backend;
+    if (IS_TENSOR(self) && take_parts(self, &raw, &backend)) {
+        PyObject *out = op(raw);
+        PyObject *result = NULL;
+        if (out == Py_NotImplemented) {  /* Dask answers NotImplemented for a dtype it cannot take */
+            Py_CLEAR(out);
         }
-        Py_XDECREF(raw);  /* Dask answers NotImplemented for a dtype it cannot take */
+        else {
+            result = new_tensor(out, backend);
+        }
+        Py_DECREF(raw);
+        Py_DECREF(backend);
+        if (result != NULL) {
+            return result;
+        }
         PyErr_Clear();  /* the namespace function raises the standard's error */
     }
     return PyObject_CallFunction(slow_unary, "sO", name, self);
@@ -389,40 +467,60 @@ same_native_device(PyObject *a, PyObject *b)
     return same;
 }
 
+/* backend.getitem(raw, key) or raw[key]: a new reference, or NULL with an error */
+static PyObject *
+index_native(PyObject *backend, int plain, PyObject *raw, PyObject *key)
+{
+    return plain ? PyObject_GetItem(raw, key) : PyObject_CallMethodObjArgs(backend, str_getitem, raw, key, NULL);
+}
+
+/* The fast path of self[key]: the result, or NULL (no error set) for the slow path, or NULL with an
+ * error when the backend's flags cannot be read. */
+static PyObject *
+fast_getitem(PyObject *self, PyObject *key)
+{
+    PyObject *raw, *backend, *key_raw = NULL, *key_backend = NULL, *out = NULL, *result = NULL;
+    BackendInfo info = {0};
+    if (!IS_TENSOR(self) || !take_parts(self, &raw, &backend)) {
+        return NULL;
+    }
+    if (is_plain_key(key)) {
+        if (get_info(backend, &info) < 0) {
+            goto done;
+        }
+        out = index_native(backend, info.flags & FAST_GETITEM, raw, key);
+    }
+    else if (IS_TENSOR(key) && take_parts(key, &key_raw, &key_backend) && key_backend == backend) {
+        /* a mask or an index array of this backend, where no device check is needed */
+        if (get_info(backend, &info) < 0) {
+            goto done;
+        }
+        if ((info.flags & ONE_DEVICE) ||
+            ((info.flags & NATIVE_DEVICES) && same_native_device(raw, key_raw))) {
+            out = index_native(backend, info.flags & PLAIN_GETITEM, raw, key_raw);
+        }
+    }
+    if (out != NULL) {
+        result = new_tensor(out, backend);
+    }
+    else {
+        PyErr_Clear();  /* keys the framework rejects (torch's negative steps) take the slow path */
+    }
+done:
+    release_info(&info);
+    Py_XDECREF(key_raw);
+    Py_XDECREF(key_backend);
+    Py_DECREF(raw);
+    Py_DECREF(backend);
+    return result;
+}
+
 static PyObject *
 core_getitem(PyObject *self, PyObject *key)
 {
-    if (IS_TENSOR(self) && is_plain_key(key)) {
-        PyObject *backend = BACKEND(self);
-        BackendInfo info;
-        if (get_info(backend, &info) < 0) {
-            return NULL;
-        }
-        PyObject *raw = (info.flags & FAST_GETITEM)
-            ? PyObject_GetItem(RAW(self), key)
-            : PyObject_CallMethodObjArgs(backend, str_getitem, RAW(self), key, NULL);
-        if (raw != NULL) {
-            return new_tensor(raw, backend);
-        }
-        PyErr_Clear();  /* keys the framework rejects (torch's negative steps) take the slow path */
-    }
-    else if (IS_TENSOR(self) && IS_TENSOR(key) && BACKEND(key) == BACKEND(self)) {
-        /* a mask or an index array of this backend, where no device check is needed */
-        PyObject *backend = BACKEND(self);
-        BackendInfo info;
-        if (get_info(backend, &info) < 0) {
-            return NULL;
-        }
-        if ((info.flags & ONE_DEVICE) ||
-            ((info.flags & NATIVE_DEVICES) && same_native_device(RAW(self), RAW(key)))) {
-            PyObject *raw = (info.flags & PLAIN_GETITEM)
-                ? PyObject_GetItem(RAW(self), RAW(key))
-                : PyObject_CallMethodObjArgs(backend, str_getitem, RAW(self), RAW(key), NULL);
-            if (raw != NULL) {
-                return new_tensor(raw, backend);
-            }
-            PyErr_Clear();
-        }
+    PyObject *result = fast_getitem(self, key);
+    if (result != NULL || PyErr_Occurred()) {
+        return result;
     }
     return PyObject_CallFunctionObjArgs(slow_getitem, self, key, NULL);
 }
@@ -453,6 +551,7 @@ static PyTypeObject CoreType = {
     .tp_as_mapping = &core_as_mapping,
     .tp_richcompare = core_richcompare,
     .tp_members = core_members,
+    .tp_setattro = core_setattro,
 };
 
 /* -- Function: one namespace function ------------------------------------------ */
@@ -463,6 +562,7 @@ typedef struct {
     PyObject_HEAD
     int kind;           /* how the arguments are shaped (the enum above) */
     int promoted_from;  /* ARRAYS: the first array that takes part in promotion; -1: none do */
+    int arity;          /* ARRAYS: how many arrays it takes positionally (the slow path checks it) */
     PyObject *name;     /* the key of backend._functions */
     PyObject *slow;     /* the Python implementation, for every call the fast path does not take */
     PyObject *dict;     /* __name__, __doc__, __wrapped__, ... */
@@ -471,7 +571,7 @@ typedef struct {
 
 #define MAX_FAST_ARGS 8
 
-/* The backend's implementation of `f` (borrowed), or NULL when not yet looked up (no error set). */
+/* The backend's implementation of `f` (a new reference), or NULL when not yet looked up (no error set). */
 static PyObject *
 implementation(FunctionObject *f, BackendInfo *info)
 {
@@ -479,43 +579,58 @@ implementation(FunctionObject *f, BackendInfo *info)
     if (impl == NULL) {
         PyErr_Clear();
     }
+    Py_XINCREF(impl);  /* the call may run code that replaces it in the dict */
     return impl;
 }
 
-/* Each fast_* returns the result, or NULL with no error set when the slow path must take the call. */
+/* impl(*stack[:nargs], **kwnames) of `backend` wrapped in a Tensor; releases impl */
+static PyObject *
+call_and_wrap(PyObject *impl, PyObject *const *stack, Py_ssize_t nargs, PyObject *kwnames, PyObject *backend)
+{
+    PyObject *result = new_tensor(PyObject_Vectorcall(impl, stack, nargs, kwnames), backend);
+    Py_DECREF(impl);
+    return result;
+}
+
+/* Each fast_* returns the result, or NULL when the slow path must take the call (errors are cleared by
+ * the caller). They hold strong references to every array and backend they use: see take_parts(). */
 
 static PyObject *
 fast_unary(FunctionObject *f, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
 {
-    if (nargs != 1 || kwnames != NULL || !IS_TENSOR(args[0])) {
+    PyObject *raw, *backend, *impl, *result = NULL;
+    BackendInfo info = {0};
+    if (nargs != 1 || kwnames != NULL || !IS_TENSOR(args[0]) || !take_parts(args[0], &raw, &backend)) {
         return NULL;
     }
-    PyObject *backend = BACKEND(args[0]);
-    BackendInfo info;
-    PyObject *impl;
-    if (get_info(backend, &info) < 0 || (impl = implementation(f, &info)) == NULL) {
-        return NULL;
+    if (get_info(backend, &info) == 0 && (impl = implementation(f, &info)) != NULL) {
+        result = call_and_wrap(impl, &raw, 1, NULL, backend);
     }
-    return new_tensor(PyObject_CallOneArg(impl, RAW(args[0])), backend);
+    release_info(&info);
+    Py_DECREF(raw);
+    Py_DECREF(backend);
+    return result;
 }
 
 static PyObject *
 fast_binary(FunctionObject *f, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
 {
-    if (nargs != 2 || kwnames != NULL || !IS_TENSOR(args[0]) || !IS_TENSOR(args[1]) ||
-        BACKEND(args[0]) != BACKEND(args[1])) {
+    PyObject *raws[2] = {NULL, NULL}, *backends[2] = {NULL, NULL}, *impl, *result = NULL;
+    BackendInfo info = {0};
+    if (nargs != 2 || kwnames != NULL || !IS_TENSOR(args[0]) || !IS_TENSOR(args[1])) {
         return NULL;
     }
-    PyObject *backend = BACKEND(args[0]);
-    BackendInfo info;
-    PyObject *impl;
-    if (get_info(backend, &info) < 0 || !(info.flags & FAST_BINARY) ||
-        !promotes_directly(backend, info.flags, RAW(args[0]), RAW(args[1])) ||
-        (impl = implementation(f, &info)) == NULL) {
-        return NULL;
+    if (take_parts(args[0], &raws[0], &backends[0]) && take_parts(args[1], &raws[1], &backends[1]) &&
+        backends[0] == backends[1] && get_info(backends[0], &info) == 0 && (info.flags & FAST_BINARY) &&
+        promotes_directly(backends[0], info.flags, raws[0], raws[1]) && (impl = implementation(f, &info)) != NULL) {
+        result = call_and_wrap(impl, raws, 2, NULL, backends[0]);
     }
-    PyObject *raws[2] = {RAW(args[0]), RAW(args[1])};
-    return new_tensor(PyObject_Vectorcall(impl, raws, 2, NULL), backend);
+    release_info(&info);
+    for (int i = 0; i < 2; i++) {
+        Py_XDECREF(raws[i]);
+        Py_XDECREF(backends[i]);
+    }
+    return result;
 }
 
 static int
@@ -536,22 +651,25 @@ names_dtype_or_device(PyObject *kwnames)
 static PyObject *
 fast_array_first(FunctionObject *f, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
 {
+    PyObject *raw, *backend, *impl, *result = NULL;
+    BackendInfo info = {0};
     Py_ssize_t total = nargs + (kwnames ? PyTuple_GET_SIZE(kwnames) : 0);
-    if (nargs < 1 || total > MAX_FAST_ARGS || !IS_TENSOR(args[0]) || names_dtype_or_device(kwnames)) {
+    if (nargs < 1 || total > MAX_FAST_ARGS || !IS_TENSOR(args[0]) || names_dtype_or_device(kwnames) ||
+        !take_parts(args[0], &raw, &backend)) {
         return NULL;
     }
-    PyObject *backend = BACKEND(args[0]);
-    BackendInfo info;
-    PyObject *impl;
-    if (get_info(backend, &info) < 0 || (impl = implementation(f, &info)) == NULL) {
-        return NULL;
+    if (get_info(backend, &info) == 0 && (impl = implementation(f, &info)) != NULL) {
+        PyObject *stack[MAX_FAST_ARGS];
+        stack[0] = raw;
+        for (Py_ssize_t i = 1; i < total; i++) {
+            stack[i] = args[i];  /* the caller holds these for the call */
+        }
+        result = call_and_wrap(impl, stack, nargs, kwnames, backend);
     }
-    PyObject *stack[MAX_FAST_ARGS];
-    stack[0] = RAW(args[0]);
-    for (Py_ssize_t i = 1; i < total; i++) {
-        stack[i] = args[i];
-    }
-    return new_tensor(PyObject_Vectorcall(impl, stack, nargs, kwnames), backend);
+    release_info(&info);
+    Py_DECREF(raw);
+    Py_DECREF(backend);
+    return result;
 }
 
 /* keyword values that need no conversion (axis=0, side="left") */
@@ -561,51 +679,63 @@ is_plain_keyword_value(PyObject *value)
     return PyLong_CheckExact(value) || PyBool_Check(value) || PyUnicode_CheckExact(value) || value == Py_None;
 }
 
+/* the raws of `tensors` (all plain Tensors of `backend`): strong references in stack[0:n]; n taken */
+static Py_ssize_t
+take_raws(PyObject *const *tensors, Py_ssize_t n, PyObject *backend, PyObject **stack)
+{
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *raw = IS_TENSOR(tensors[i]) && BACKEND(tensors[i]) == backend ? RAW(tensors[i]) : NULL;
+        if (raw == NULL) {
+            return i;
+        }
+        Py_INCREF(raw);
+        stack[i] = raw;
+    }
+    return n;
+}
+
 static PyObject *
 fast_arrays(FunctionObject *f, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
 {
+    PyObject *stack[MAX_FAST_ARGS], *backend, *impl, *result = NULL;
+    BackendInfo info = {0};
     Py_ssize_t nkw = kwnames ? PyTuple_GET_SIZE(kwnames) : 0;
-    if (nargs < 1 || nargs + nkw > MAX_FAST_ARGS || !IS_TENSOR(args[0])) {
+    if ((f->arity >= 0 && nargs != f->arity) || nargs < 1 || nargs + nkw > MAX_FAST_ARGS ||
+        !IS_TENSOR(args[0]) || (backend = BACKEND(args[0])) == NULL) {
         return NULL;
-    }
-    PyObject *backend = BACKEND(args[0]);
-    PyObject *stack[MAX_FAST_ARGS];
-    for (Py_ssize_t i = 0; i < nargs; i++) {
-        if (!IS_TENSOR(args[i]) || BACKEND(args[i]) != backend) {
-            return NULL;
-        }
-        stack[i] = RAW(args[i]);
     }
     for (Py_ssize_t i = nargs; i < nargs + nkw; i++) {
         if (!is_plain_keyword_value(args[i])) {
             return NULL;
         }
-        stack[i] = args[i];
+        stack[i] = args[i];  /* the caller holds these for the call */
     }
-    BackendInfo info;
-    if (get_info(backend, &info) < 0 || !(info.flags & FAST_BINARY)) {
-        return NULL;
-    }
-    if (f->promoted_from >= 0) {
-        for (Py_ssize_t i = f->promoted_from + 1; i < nargs; i++) {
-            if (!promotes_directly(backend, info.flags, stack[f->promoted_from], stack[i])) {
-                return NULL;
-            }
+    Py_INCREF(backend);
+    Py_ssize_t taken = take_raws(args, nargs, backend, stack);
+    if (taken == nargs && get_info(backend, &info) == 0 && (info.flags & FAST_BINARY)) {
+        int direct = 1;
+        for (Py_ssize_t i = f->promoted_from + 1; f->promoted_from >= 0 && i < nargs && direct; i++) {
+            direct = promotes_directly(backend, info.flags, stack[f->promoted_from], stack[i]);
+        }
+        if (direct && (impl = implementation(f, &info)) != NULL) {
+            result = call_and_wrap(impl, stack, nargs, kwnames, backend);
         }
     }
-    PyObject *impl = implementation(f, &info);
-    if (impl == NULL) {
-        return NULL;
+    release_info(&info);
+    for (Py_ssize_t i = 0; i < taken; i++) {
+        Py_DECREF(stack[i]);
     }
-    return new_tensor(PyObject_Vectorcall(impl, stack, nargs, kwnames), backend);
+    Py_DECREF(backend);
+    return result;
 }
 
 /* astype(x, dtype[, copy=...]): the native dtype from the backend's table, when that is all native_dtype does */
 static PyObject *
 fast_astype(FunctionObject *f, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
 {
-    PyObject *copy = Py_True;
-    if (nargs != 2 || !IS_TENSOR(args[0]) || Py_TYPE(args[1]) != dtype_type) {
+    PyObject *raw, *backend, *impl = NULL, *native = NULL, *result = NULL, *copy = Py_True;
+    BackendInfo info = {0};
+    if (nargs != 2 || !IS_TENSOR(args[0]) || dtype_type == NULL || Py_TYPE(args[1]) != dtype_type) {
         return NULL;
     }
     if (kwnames != NULL) {
@@ -614,20 +744,24 @@ fast_astype(FunctionObject *f, PyObject *const *args, Py_ssize_t nargs, PyObject
         }
         copy = args[2];
     }
-    PyObject *backend = BACKEND(args[0]);
-    BackendInfo info;
-    PyObject *impl, *native;
-    if (get_info(backend, &info) < 0 || !(info.flags & PLAIN_DTYPES) ||
-        (impl = implementation(f, &info)) == NULL) {
+    if (!take_parts(args[0], &raw, &backend)) {
         return NULL;
     }
-    native = PyDict_GetItemWithError(info.to_native, args[1]);
-    if (native == NULL) {
-        PyErr_Clear();
-        return NULL;
+    if (get_info(backend, &info) == 0 && (info.flags & PLAIN_DTYPES) && (impl = implementation(f, &info)) != NULL) {
+        native = PyDict_GetItemWithError(info.to_native, args[1]);  /* may run DType.__hash__ */
+        if (native != NULL) {
+            Py_INCREF(native);
+            PyObject *stack[3] = {raw, native, copy};
+            result = call_and_wrap(impl, stack, 2, kwnames_copy, backend);
+            impl = NULL;  /* released by call_and_wrap */
+            Py_DECREF(native);
+        }
     }
-    PyObject *stack[3] = {RAW(args[0]), native, copy};
-    return new_tensor(PyObject_Vectorcall(impl, stack, 2, kwnames_copy), backend);
+    Py_XDECREF(impl);
+    release_info(&info);
+    Py_DECREF(raw);
+    Py_DECREF(backend);
+    return result;
 }
 
 static PyObject *
@@ -654,11 +788,11 @@ function_vectorcall(FunctionObject *f, PyObject *const *args, size_t nargsf, PyO
 static PyObject *
 function_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
 {
-    static char *keywords[] = {"kind", "name", "slow", "promoted_from", NULL};
-    int kind, promoted_from = -1;
+    static char *keywords[] = {"kind", "name", "slow", "promoted_from", "arity", NULL};
+    int kind, promoted_from = -1, arity = -1;
     PyObject *name, *slow;
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "iUO|i:Function", keywords, &kind, &name, &slow,
-                                     &promoted_from)) {
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "iUO|ii:Function", keywords, &kind, &name, &slow,
+                                     &promoted_from, &arity)) {
         return NULL;
     }
     if (kind < UNARY || kind > OTHER) {
@@ -673,6 +807,7 @@ function_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
     }
     f->kind = kind;
     f->promoted_from = promoted_from;
+    f->arity = arity;
     Py_INCREF(name);
     f->name = name;
     Py_INCREF(slow);
@@ -721,7 +856,7 @@ static PyGetSetDef function_getset[] = {
 static PyTypeObject FunctionType = {
     PyVarObject_HEAD_INIT(NULL, 0)
     .tp_name = "unitensor._speedups.Function",
-    .tp_doc = "Function(kind, name, slow, promoted_from=-1): an array API function with a C fast path.",
+    .tp_doc = "Function(kind, name, slow, promoted_from=-1, arity=-1): an array API function with a C fast path.",
     .tp_basicsize = sizeof(FunctionObject),
     .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_HAVE_VECTORCALL,
     .tp_new = function_new,
@@ -818,8 +953,11 @@ PyInit__speedups(void)
     str_getitem = PyUnicode_InternFromString("getitem");
     str_copy = PyUnicode_InternFromString("copy");
     str_device = PyUnicode_InternFromString("device");
+    str_raw = PyUnicode_InternFromString("_raw");
+    str_backend = PyUnicode_InternFromString("_backend");
     kwnames_copy = str_copy ? PyTuple_Pack(1, str_copy) : NULL;
-    if (!backend_info || !str_dtype || !str_standard_promotion || !str_getitem || !kwnames_copy || !str_device) {
+    if (!backend_info || !str_dtype || !str_standard_promotion || !str_getitem || !kwnames_copy || !str_device || !str_raw ||
+        !str_backend) {
         return NULL;
     }
     PyObject *module = PyModule_Create(&module_def);

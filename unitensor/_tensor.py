@@ -52,6 +52,10 @@ class Tensor(_Base):  # type: ignore[valid-type,misc]
     __array_ufunc__ = None
     __array_priority__ = 1000
 
+    def __new__(cls, *args: Any, **kwargs: Any) -> Tensor:
+        # a Tensor always holds an array and its backend: none is made empty (internally: _object_new)
+        raise TypeError("create Tensors with ut.asarray(...) or wrap a native array with ut.astensor(...)")
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         raise TypeError("create Tensors with ut.asarray(...) or wrap a native array with ut.astensor(...)")
 
