@@ -229,6 +229,61 @@ for t in tensors:
 done()
 """
 
+#: a fast path runs Python code (a dtype property) that rebinds another operand: the array it had read must
+#: stay alive until the call is done (the C code holds strong references, never borrowed ones, across it)
+REBINDING = """
+import operator
+from unitensor.backends.numpy import NumpyBackend
+freed = set()
+
+def check(*arrays):
+    for a in arrays:
+        if id(a) in freed:
+            problems.append("an operation used an array freed during its call")
+    return Box()
+
+class Box:
+    # a native array whose dtype property rebinds another Tensor, dropping that one's last reference
+    def __init__(self, victim=None):
+        freed.discard(id(self))  # a new Box may take a freed one's address
+        self.victim = victim
+    @property
+    def dtype(self):
+        if self.victim is not None:
+            victim, self.victim = self.victim, None
+            victim._raw = Box()
+        return "one dtype"
+    def __del__(self):
+        freed.add(id(self))
+    __add__ = __matmul__ = __lt__ = __getitem__ = check
+
+class Rebinding(NumpyBackend):
+    name = "rebinding"
+    standard_promotion = False  # the fast paths compare dtypes, reading the property
+    array_types = (Box,)
+    def function(self, name):
+        return check
+
+ut.backends.register("rebinding", Rebinding)
+backend = ut.backends.get("rebinding")
+for name in ("add", "where", "matmul", "less"):
+    backend._functions[name] = check
+
+def tensor(raw):
+    t = _object_new(ut.Tensor)
+    t._raw, t._backend = raw, backend
+    return t
+
+for what, f, arity in [("x + y", operator.add, 2), ("x @ y", operator.matmul, 2), ("x < y", operator.lt, 2),
+                       ("ut.add", ut.add, 2), ("ut.matmul", ut.matmul, 2), ("ut.where", ut.where, 3)]:
+    for victim in range(1, arity):
+        tensors = [tensor(Box()) for _ in range(arity)]
+        tensors[0]._raw = Box(victim=tensors[victim])
+        attempt(what, f, *tensors)
+done()
+"""
+
+
 #: one thread computes with two Tensors while another rebinds one of them (``y += 1``)
 THREAD_RACE = """
 import threading, time
@@ -288,6 +343,10 @@ def test_bad_input_raises_and_never_crashes(backend):
     """Operators, functions and indexing with every kind of operand, key and arity; Tensors without data."""
     out = run_batch(OPERATORS_AND_FUNCTIONS + INDEXING + EMPTY_TENSORS, backend, _other(backend))
     assert int(out.split()[0]) > 3000  # the batch really ran
+
+
+def test_a_call_keeps_its_operands_alive():
+    run_batch(REBINDING)
 
 
 @pytest.mark.parametrize("framework", ["jax", "dask"])

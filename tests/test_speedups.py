@@ -162,3 +162,27 @@ def test_a_mask_on_another_device_is_refused():
     with pytest.raises(ValueError, match="two devices"):
         x[mask]
     np.testing.assert_array_equal(x[x > 1.0].numpy(), [2.0, 3.0])
+
+
+# -- memory safety: a Tensor always holds data; fast paths check what slow paths check -------
+
+def test_no_tensor_is_made_without_data():
+    with pytest.raises(TypeError, match="asarray"):
+        ut.Tensor.__new__(ut.Tensor)
+
+
+@needs_speedups
+@pytest.mark.parametrize("slot", ["_raw", "_backend"])
+def test_raw_and_backend_cannot_be_deleted(slot):
+    t = ut.asarray([1.0, 2.0])
+    with pytest.raises(AttributeError, match=f"cannot delete {slot}"):
+        delattr(t, slot)
+    assert (t + 1).tolist() == [2.0, 3.0]
+
+
+@pytest.mark.parametrize("name, arrays", [("where", 1), ("where", 2), ("where", 4), ("matmul", 1), ("matmul", 3),
+                                          ("take", 1), ("vecdot", 3)])
+def test_array_functions_check_their_arity(backend, name, arrays):
+    x = ut.asarray([1.0, 2.0], backend=backend)
+    with pytest.raises(TypeError, match=f"{name}\\(\\) takes . positional arguments"):
+        FUNCTIONS[name](*[x] * arrays)
