@@ -1,8 +1,9 @@
 """The C accelerator (unitensor/_speedups.c) against its pure-Python twin.
 
 Everything else in the suite runs on whichever is loaded (the C one where it
-is built, as in CI); here the pure-Python paths run too, in a subprocess with
-``UNITENSOR_PURE_PYTHON=1``, and the C module's own duties are checked:
+is built); here the pure-Python paths run too, in a subprocess with
+``UNITENSOR_PURE_PYTHON=1`` (CI runs all of tests/ that way instead, as its own
+step: .ci/pure-python), and the C module's own duties are checked:
 reference counts on every path (a leak or a double free in C shows here),
 garbage collection of cycles, weak references, and the metadata of its
 functions.
@@ -47,6 +48,8 @@ def test_pure_python_environment_variable_turns_it_off():
 @needs_speedups
 @pytest.mark.slow
 def test_the_fast_path_tests_pass_in_pure_python():
+    if os.environ.get("CI"):
+        pytest.skip("CI runs all of tests/ in pure Python as its own step (.ci/pure-python)")
     env = {**os.environ, "UNITENSOR_PURE_PYTHON": "1"}
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     check = subprocess.run(

@@ -21,6 +21,19 @@
  * backend's function and wraps the result. Flags are read once per backend
  * (Python's fast_flags()); the standard_promotion flag, which JAX computes at
  * run time, is read on each call whose dtypes differ.
+ *
+ * Memory safety. Reading a dtype (JAX's ArrayImpl.dtype is a Python property),
+ * a plugin's standard_promotion, or calling the framework runs Python code,
+ * and Python code may rebind a Tensor's slots (`y += 1` on JAX, in this thread
+ * or another) and free what they held. So a fast path never keeps a pointer
+ * read from a slot: take_parts() takes strong references to a Tensor's array
+ * and backend first, and every table entry it uses (get_info's flags, the
+ * backend's function, a native dtype) is a strong reference too, all released
+ * when the call is done. The slots are never NULL in a Tensor made by
+ * unitensor (_raw and _backend cannot be deleted: core_setattro), and a
+ * Tensor allocated without them takes the slow path instead of crashing.
+ * Each fast path takes exactly the arguments its slow path accepts (ARRAYS
+ * functions check their arity) and hands everything else over.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
