@@ -312,9 +312,9 @@ def _general(name: str) -> tuple[Callable[..., Any], Callable[..., Any]]:
         return call(name, FUNCTIONS[name], args, kwargs)
 
     def function(*args: Any, **kwargs: Any) -> Any:
-        if fast and len(args) == arity and type(args[0]) is Tensor:
+        if fast and args and type(args[0]) is Tensor:
             backend = args[0]._backend
-            raws = _plain_raws(backend, args, kwargs) if backend.fast_binary else None
+            raws = _plain_raws(backend, args, kwargs, arity) if backend.fast_binary else None
             if raws is not None and (promoted_from is None or backend.standard_promotion
                                      or _one_dtype(raws, promoted_from)):
                 try:
@@ -349,9 +349,10 @@ _ARITY = {name: 3 if name == "where" else 2 for name in ARRAYS_ONLY}
 _PLAIN_KWARGS = frozenset({int, bool, str, type(None)})
 
 
-def _plain_raws(backend: _registry.Backend, args: tuple[Any, ...],
-                kwargs: dict[str, Any]) -> tuple[Any, ...] | list[Any] | None:
-    """The native arrays of ``args`` when all are plain Tensors of ``backend`` and no keyword needs converting.
+def _plain_raws(backend: _registry.Backend, args: tuple[Any, ...], kwargs: dict[str, Any],
+                arity: int | None = None) -> tuple[Any, ...] | list[Any] | None:
+    """The native arrays of ``args`` when all are plain Tensors of ``backend``, there are ``arity`` of them
+    (any number when None) and no keyword needs converting.
 
     Two and three arrays, the common calls, are unrolled: a loop costs ~200 ns more.
     """
@@ -360,6 +361,8 @@ def _plain_raws(backend: _registry.Backend, args: tuple[Any, ...],
             if type(value) not in _PLAIN_KWARGS:
                 return None
     n = len(args)
+    if arity is not None and n != arity:  # the slow path explains
+        return None
     if n == 2:
         x, y = args
         if type(x) is type(y) is Tensor and x._backend is y._backend is backend:
