@@ -5,7 +5,8 @@ fault fails its test instead of ending the run. The child inherits this run's
 mode: with the C accelerator, or in pure Python under
 ``UNITENSOR_PURE_PYTHON=1``. Inside a batch every call may raise any
 exception but ``SystemError`` (a C function that returned NULL without an
-error, or a result with an error set); it must not crash.
+error, or a result with an error set); it must not crash. ``CRASH_TRACE=1``
+makes a batch print each call before it runs, to find the one that crashes.
 """
 
 from __future__ import annotations
