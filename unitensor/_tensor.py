@@ -46,7 +46,9 @@ class Tensor(_Base):  # type: ignore[valid-type,misc]
     [3.0, 5.0, 7.0]
     """
 
-    #: ``_node`` is used only by the autodiff tape's Tensor subclass (unitensor.autodiff)
+    #: ``_node`` is used only by the autodiff tape's Tensor subclass (unitensor.autodiff). The C base class
+    #: refuses ``del t._raw`` and ``del t._backend``; pure Python's plain slots allow it (then reading one
+    #: raises AttributeError): a ``__delattr__`` would make every slot store ~150 ns slower
     __slots__ = () if _speedups is not None else ("_raw", "_backend", "_node", "__weakref__")
     #: make NumPy defer to Tensor in mixed expressions (``ndarray + Tensor``)
     __array_ufunc__ = None
