@@ -21,7 +21,7 @@ from . import backends
 from ._config import get_backend, set_backend, use_backend
 from ._devices import Device
 from ._dtypes import (
-    DType, bool, can_cast, complex64, complex128, finfo, float32, float64, iinfo, int8, int16,
+    DType, bfloat16, bool, can_cast, complex64, complex128, finfo, float16, float32, float64, iinfo, int8, int16,
     int32, int64, isdtype, result_type, uint8, uint16, uint32, uint64,
 )
 from ._info import __array_namespace_info__, devices
@@ -56,7 +56,7 @@ __all__ = sorted(
         "Device", "devices", "DType", "backends", "get_backend", "set_backend", "use_backend",
         "can_cast", "finfo", "iinfo", "isdtype", "result_type", "__array_namespace_info__",
         "bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
-        "float32", "float64", "complex64", "complex128", "e", "pi", "inf", "nan", "newaxis",
+        "float16", "bfloat16", "float32", "float64", "complex64", "complex128", "e", "pi", "inf", "nan", "newaxis",
         "fft", "linalg", "grad", "value_and_grad", "vjp", "jacobian",
         "jit", "vmap", "jvp", "jacfwd", "jacrev", "hessian", "stop_gradient", "custom_vjp", "checkpoint",
     ]

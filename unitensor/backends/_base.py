@@ -19,9 +19,13 @@ from collections.abc import Callable
 from typing import Any, ClassVar
 
 from .._devices import Device, as_device
-from .._dtypes import ALL_DTYPES, DType
+from .._dtypes import ALL_DTYPES, HALF_DTYPES, DType
 
 __all__ = ["Backend", "BackendError"]
+
+
+_HALF_HINT = ("; half precision is available on the numpy (float16; bfloat16 with ml_dtypes), torch and jax "
+              "backends (cupy: float16): move the Tensor with .to(backend='torch') or compute in ut.float32")
 
 
 class BackendError(ValueError):
@@ -134,9 +138,8 @@ class Backend:
         except KeyError:
             if not isinstance(dtype, DType):
                 raise TypeError(f"expected a unitensor dtype such as ut.float32, got {dtype!r}") from None
-            raise BackendError(
-                f"the {self.name} backend cannot represent {dtype}{self._missing_dtype_hint(dtype)}"
-            ) from None
+            hint = _HALF_HINT if dtype in HALF_DTYPES else self._missing_dtype_hint(dtype)
+            raise BackendError(f"the {self.name} backend cannot represent {dtype}{hint}") from None
 
     def _missing_dtype_hint(self, dtype: DType) -> str:
         return ""
@@ -144,6 +147,10 @@ class Backend:
     def dtypes(self) -> list[DType]:
         """The dtypes this backend can hold, in the standard's order."""
         return [d for d in ALL_DTYPES if d in self._to_native]
+
+    def half_dtypes(self) -> list[DType]:
+        """The half-precision dtypes (beyond the standard) this backend can hold."""
+        return [d for d in HALF_DTYPES if d in self._to_native]
 
     def default_dtypes(self) -> dict[str, DType]:
         """The defaults the standard's ``__array_namespace_info__`` reports."""

@@ -34,6 +34,7 @@ from .._devices import Device
 from .._dtypes import ALL_DTYPES
 from ._base import Backend
 from ._keys import check_key
+from .numpy import half_dtypes
 
 __all__ = ["DaskBackend"]
 
@@ -64,6 +65,7 @@ class DaskBackend(Backend):
         self.array_types = (da.Array,)
         self.version = dask.__version__
         self._map_dtypes({dtype: np.dtype(getattr(np, dtype.name)) for dtype in ALL_DTYPES})
+        self._map_dtypes(half_dtypes())  # Dask chunks are NumPy arrays
 
     # -- arrays ----------------------------------------------------------------
 

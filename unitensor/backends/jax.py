@@ -47,6 +47,7 @@ from .._devices import Device
 from .._dtypes import ALL_DTYPES, DType, complex128, float64, int64, uint64
 from ._base import Backend, BackendError
 from ._keys import check_key, out_of_bounds
+from .numpy import half_dtypes
 
 __all__ = ["JaxBackend"]
 
@@ -106,6 +107,7 @@ class JaxBackend(Backend):
         self.version = jax.__version__
         # JAX arrays report NumPy dtypes; jnp.float32 & co. are scalar types, not dtypes
         self._map_dtypes({dtype: np.dtype(dtype.name) for dtype in ALL_DTYPES})
+        self._map_dtypes(half_dtypes())  # JAX reports NumPy and ml_dtypes dtypes
         self._native_without_x64 = {d: n for d, n in self._to_native.items() if d not in _X64_DTYPES}
         self._scalar_dtypes = {kind: tuple(map(np.dtype, names)) for kind, names in _SCALAR_DTYPES.items()}
         self._to_jax_device: dict[Device, Any] = {}

@@ -13,7 +13,7 @@ from .._devices import Device
 from .._dtypes import ALL_DTYPES
 from ._base import Backend
 
-__all__ = ["NumpyBackend", "from_dlpack_or_copy"]
+__all__ = ["NumpyBackend", "from_dlpack_or_copy", "half_dtypes"]
 
 
 #: standard functions that array_api_compat 1.16 replaces with a wrapper of its own on
@@ -44,6 +44,7 @@ class NumpyBackend(Backend):
         self.version = np.__version__
         self._numpy_is_standard = _version(np.__version__) >= (2, 1)
         self._map_dtypes({dtype: np.dtype(dtype.name) for dtype in ALL_DTYPES})
+        self._map_dtypes(half_dtypes())
         self._functions.update(self.overrides())
 
     @property
@@ -143,6 +144,21 @@ class NumpyBackend(Backend):
 
     def to_numpy(self, raw: Any) -> Any:
         return raw if isinstance(raw, self._np.ndarray) else self._np.asarray(raw)
+
+
+def half_dtypes() -> dict[Any, Any]:
+    """ut.float16 and ut.bfloat16 as NumPy dtypes (bfloat16 through ml_dtypes, when installed)."""
+    import numpy as np
+
+    from .._dtypes import bfloat16, float16
+
+    pairs = {float16: np.dtype("float16")}
+    try:
+        import ml_dtypes  # JAX depends on it; NumPy has no bfloat16 of its own
+    except ImportError:
+        return pairs
+    pairs[bfloat16] = np.dtype(ml_dtypes.bfloat16)
+    return pairs
 
 
 def _version(version: str) -> tuple[int, int]:
