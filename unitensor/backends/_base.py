@@ -271,6 +271,31 @@ class Backend:
         self._functions[name] = target
         return target
 
+    # -- random numbers ----------------------------------------------------
+
+    def random(self, method: str, key: Any, shape: tuple[int, ...], dtype: Any, device: Any,
+               **params: Any) -> Any:
+        """One draw of random numbers (see :mod:`unitensor.random`), a native array.
+
+        ``key`` is a native uint32 array of two words; ``dtype`` and ``device``
+        are native (``device`` None for the default). ``method`` is one of
+        ``uniform`` (``low``, ``high``), ``normal`` (standard), ``truncated_normal``
+        (standard, within ``lower``, ``upper``), ``integers`` (``low`` <= x <
+        ``high``) and ``permutation`` (of ``range(n)``; ``shape`` unused). The
+        same key gives the same values. This default is written against the
+        array API (:mod:`unitensor.backends._random`); backends with a generator
+        of their own override it.
+        """
+        from . import _random
+
+        return _random.draw(self.xp, method, key, shape, dtype, device, **params)
+
+    def random_split(self, key: Any, num: int) -> Any:
+        """``num`` new keys derived from ``key``: a native uint32 array of shape ``(num, 2)``."""
+        from . import _random
+
+        return _random.split(self.xp, key, num)
+
     # -- gradients ---------------------------------------------------------
 
     #: the native autodiff engine (see ``unitensor.autodiff``), or None to use the tape

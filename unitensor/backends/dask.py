@@ -111,6 +111,22 @@ class DaskBackend(Backend):
             self.check_device(device)
         return self._da.from_array(from_dlpack_or_copy(obj, copy=copy), chunks="auto")
 
+    # -- random numbers -----------------------------------------------------------
+
+    def random(self, method: str, key: Any, shape: tuple[int, ...], dtype: Any, device: Any,
+               **params: Any) -> Any:
+        """A lazy draw: NumPy's generator run as one task, so the values equal the NumPy backend's."""
+        import dask
+
+        from .numpy import key_seed, numpy_random
+
+        if device is not None:
+            self.check_device(Device(str(device)))
+        out_shape = (params["n"],) if method == "permutation" else shape
+        task = dask.delayed(numpy_random, pure=True)(key_seed(self.materialize(key)), method, shape, dtype,
+                                                     **params)
+        return self._da.from_delayed(task, out_shape, dtype=dtype).rechunk("auto")
+
     # -- indexing --------------------------------------------------------------
 
     def getitem(self, raw: Any, key: Any) -> Any:

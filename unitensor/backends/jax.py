@@ -512,6 +512,29 @@ class JaxBackend(Backend):
     # Gradients use JAX's own transformations; the autodiff module adds
     # ``native_vjp`` here.
 
+    # -- random numbers ----------------------------------------------------------
+
+    def random(self, method: str, key: Any, shape: tuple[int, ...], dtype: Any, device: Any,
+               **params: Any) -> Any:
+        """jax.random on the key's two words (a raw threefry key): traceable, so it works under jax.jit."""
+        random = self._jax.random
+        if method == "uniform":
+            out = random.uniform(key, shape, dtype, minval=params["low"], maxval=params["high"])
+        elif method == "normal":
+            out = random.normal(key, shape, dtype)
+        elif method == "truncated_normal":
+            out = random.truncated_normal(key, params["lower"], params["upper"], shape, dtype)
+        elif method == "integers":
+            out = random.randint(key, shape, params["low"], params["high"], dtype)
+        elif method == "permutation":
+            out = random.permutation(key, params["n"]).astype(dtype)
+        else:
+            raise ValueError(f"unknown random method {method!r}")
+        return out if device is None else self._jax.device_put(out, device)
+
+    def random_split(self, key: Any, num: int) -> Any:
+        return self._jax.random.split(key, num)
+
     def requires_grad(self, raw: Any) -> bool:
         """Whether ``raw`` is a tracer of a JAX differentiation (``grad``, ``vjp``, ``jvp``)."""
         return isinstance(raw, self._tracer_types)

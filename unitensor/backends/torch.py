@@ -556,6 +556,39 @@ class TorchBackend(Backend):
                             "or cast first with ut.astype(t, ut.float32)")
         return native
 
+    # -- random numbers --------------------------------------------------------------
+
+    def random(self, method: str, key: Any, shape: tuple[int, ...], dtype: Any, device: Any,
+               **params: Any) -> Any:
+        """One draw with a torch.Generator seeded from the key (its CPU and CUDA streams differ)."""
+        from .numpy import key_seed
+
+        torch = self._torch
+        device = device if device is not None else torch.device("cpu")
+        generator = torch.Generator(device=device)
+        generator.manual_seed(key_seed(key) & 0x7FFF_FFFF_FFFF_FFFF)
+        where = {"generator": generator, "device": device}
+        if method == "uniform":
+            out = torch.rand(shape, dtype=dtype, **where)
+            return out * (params["high"] - params["low"]) + params["low"]
+        if method == "normal":
+            return torch.randn(shape, dtype=dtype, **where)
+        if method == "truncated_normal":
+            out = torch.empty(shape, dtype=dtype, device=device)
+            return torch.nn.init.trunc_normal_(out, a=params["lower"], b=params["upper"], generator=generator)
+        if method == "integers":
+            return torch.randint(params["low"], params["high"], shape, dtype=dtype, **where)
+        if method == "permutation":
+            return torch.randperm(params["n"], dtype=dtype, **where)
+        raise ValueError(f"unknown random method {method!r}")
+
+    def random_split(self, key: Any, num: int) -> Any:
+        # torch computes little in uint32 (pytorch/pytorch#58734): the words are hashed on the host
+        from . import _random
+
+        words = _random.split(self._np, key.cpu().numpy(), num)
+        return self._torch.from_numpy(words).to(key.device)
+
     # -- gradients -----------------------------------------------------------------
 
     def requires_grad(self, raw: Any) -> bool:
