@@ -43,7 +43,7 @@ newaxis = None
 
 globals().update({name: fn for name, fn in _FUNCTIONS.items() if "." not in name})
 
-from . import fft, linalg  # noqa: E402  (built from the same table)
+from . import extras, fft, linalg  # noqa: E402  (built from the same table)
 from .autodiff import grad, jacobian, value_and_grad, vjp  # noqa: E402
 from .autodiff._transforms import (  # noqa: E402
     checkpoint, custom_vjp, hessian, jacfwd, jacrev, jit, jvp, stop_gradient, vmap,
@@ -57,7 +57,7 @@ __all__ = sorted(
         "can_cast", "finfo", "iinfo", "isdtype", "result_type", "__array_namespace_info__",
         "bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
         "float16", "bfloat16", "float32", "float64", "complex64", "complex128", "e", "pi", "inf", "nan", "newaxis",
-        "fft", "linalg", "random", "grad", "value_and_grad", "vjp", "jacobian",
+        "fft", "linalg", "extras", "random", "grad", "value_and_grad", "vjp", "jacobian",
         "jit", "vmap", "jvp", "jacfwd", "jacrev", "hessian", "stop_gradient", "custom_vjp", "checkpoint",
     ]
 )

@@ -271,6 +271,15 @@ class Backend:
         self._functions[name] = target
         return target
 
+    def extras(self) -> dict[str, Callable[..., Any]]:
+        """The framework's own implementations of :mod:`unitensor.extras` functions, by name.
+
+        Each takes and returns native arrays with the signature of its
+        ``unitensor.extras`` function; functions missing here run the generic
+        implementation written against the namespace.
+        """
+        return {}
+
     # -- random numbers ----------------------------------------------------
 
     def random(self, method: str, key: Any, shape: tuple[int, ...], dtype: Any, device: Any,

@@ -111,6 +111,9 @@ class DaskBackend(Backend):
             self.check_device(device)
         return self._da.from_array(from_dlpack_or_copy(obj, copy=copy), chunks="auto")
 
+    def extras(self) -> dict[str, Callable[..., Any]]:
+        return {"einsum": self._da.einsum}
+
     # -- random numbers -----------------------------------------------------------
 
     def random(self, method: str, key: Any, shape: tuple[int, ...], dtype: Any, device: Any,

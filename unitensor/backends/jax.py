@@ -512,6 +512,21 @@ class JaxBackend(Backend):
     # Gradients use JAX's own transformations; the autodiff module adds
     # ``native_vjp`` here.
 
+    # -- unitensor.extras --------------------------------------------------------
+
+    def extras(self) -> dict[str, Any]:
+        jax, jnp = self._jax, self.xp
+
+        def top_k(x: Any, k: int, /, *, axis: int = -1) -> tuple[Any, Any]:
+            values, indices = jax.lax.top_k(jnp.moveaxis(x, axis, -1), k)  # the last axis only
+            return jnp.moveaxis(values, -1, axis), jnp.moveaxis(indices, -1, axis)
+
+        return {"einsum": jnp.einsum, "top_k": top_k,
+                "softmax": lambda x, /, *, axis=-1: jax.nn.softmax(x, axis=axis),
+                "log_softmax": lambda x, /, *, axis=-1: jax.nn.log_softmax(x, axis=axis),
+                "logsumexp": lambda x, /, *, axis=None, keepdims=False: jax.nn.logsumexp(
+                    x, axis=axis, keepdims=keepdims)}
+
     # -- random numbers ----------------------------------------------------------
 
     def random(self, method: str, key: Any, shape: tuple[int, ...], dtype: Any, device: Any,

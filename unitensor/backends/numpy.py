@@ -145,6 +145,9 @@ class NumpyBackend(Backend):
     def to_numpy(self, raw: Any) -> Any:
         return raw if isinstance(raw, self._np.ndarray) else self._np.asarray(raw)
 
+    def extras(self) -> dict[str, Callable[..., Any]]:
+        return {"einsum": self._np.einsum}
+
     def random(self, method: str, key: Any, shape: tuple[int, ...], dtype: Any, device: Any,
                **params: Any) -> Any:
         if device is not None:

@@ -556,6 +556,22 @@ class TorchBackend(Backend):
                             "or cast first with ut.astype(t, ut.float32)")
         return native
 
+    # -- unitensor.extras ------------------------------------------------------------
+
+    def extras(self) -> dict[str, Callable[..., Any]]:
+        torch = self._torch
+
+        def logsumexp(x: Any, /, *, axis: Any = None, keepdims: bool = False) -> Any:
+            return torch.logsumexp(x, dim=tuple(range(x.ndim)) if axis is None else axis, keepdim=keepdims)
+
+        def top_k(x: Any, k: int, /, *, axis: int = -1) -> tuple[Any, Any]:
+            values, indices = torch.topk(x, k, dim=axis)
+            return values, indices
+
+        return {"einsum": torch.einsum, "logsumexp": logsumexp, "top_k": top_k,
+                "softmax": lambda x, /, *, axis=-1: torch.softmax(x, dim=axis),
+                "log_softmax": lambda x, /, *, axis=-1: torch.log_softmax(x, dim=axis)}
+
     # -- random numbers --------------------------------------------------------------
 
     def random(self, method: str, key: Any, shape: tuple[int, ...], dtype: Any, device: Any,
