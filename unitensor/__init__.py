@@ -18,6 +18,7 @@ from __future__ import annotations
 import math as _math
 
 from . import backends, random
+from ._compute import compute, persist
 from ._config import get_backend, set_backend, use_backend
 from ._devices import Device
 from ._dtypes import (
@@ -57,7 +58,7 @@ __all__ = sorted(
         "can_cast", "finfo", "iinfo", "isdtype", "result_type", "__array_namespace_info__",
         "bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
         "float16", "bfloat16", "float32", "float64", "complex64", "complex128", "e", "pi", "inf", "nan", "newaxis",
-        "fft", "linalg", "extras", "random", "grad", "value_and_grad", "vjp", "jacobian",
+        "fft", "linalg", "compute", "persist", "extras", "random", "grad", "value_and_grad", "vjp", "jacobian",
         "jit", "vmap", "jvp", "jacfwd", "jacrev", "hessian", "stop_gradient", "custom_vjp", "checkpoint",
     ]
 )

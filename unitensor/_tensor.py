@@ -118,12 +118,13 @@ class Tensor(_Base):  # type: ignore[valid-type,misc]
         return new_tensor(self._backend.detach(self._raw), self._backend)
 
     def __repr__(self) -> str:
-        backend = self._backend
-        try:
-            body = repr(backend.to_numpy(backend.detach(backend.materialize(self._raw))).tolist())
-        except Exception:
-            body = "..."
-        return f"Tensor({body}, backend={backend.name!r}, device='{self.device}', dtype={self.dtype})"
+        """Values summarised like NumPy's (``numpy.set_printoptions``), then backend, device and dtype.
+
+        A lazy (Dask) Tensor shows its shape and chunks: its graph never runs here.
+        """
+        from ._repr import tensor_repr
+
+        return tensor_repr(self)
 
     def __len__(self) -> int:
         if self.ndim == 0:

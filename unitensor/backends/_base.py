@@ -247,6 +247,19 @@ class Backend:
         """Compute a lazy array (Dask); the array itself for eager backends."""
         return raw
 
+    def materialize_many(self, raws: list[Any], keep: bool = False) -> list[Any]:
+        """Compute several lazy arrays in one run of their graph (``ut.compute``, ``ut.persist``).
+
+        Returns native arrays of this backend holding the results; ``keep``
+        asks to keep them where the scheduler holds them (``persist``).
+        Eager backends return the arrays as they are.
+        """
+        return raws
+
+    def lazy_summary(self, raw: Any) -> str:
+        """What ``repr`` shows of a lazy array besides its shape (``", chunks=..."``), without computing it."""
+        return ""
+
     # -- functions ---------------------------------------------------------
 
     def function(self, name: str) -> Callable[..., Any]:

@@ -81,6 +81,27 @@ class DaskBackend(Backend):
     def dlpack_source(self, raw: Any) -> Any:
         return self.materialize(raw)
 
+    def materialize_many(self, raws: list[Any], keep: bool = False) -> list[Any]:
+        """One run of the graph for all ``raws``: shared work is done once.
+
+        ``keep`` is ``dask.persist`` (results stay with the scheduler, chunked
+        as they were); otherwise ``dask.compute``, each result wrapped back as
+        a Dask array of the same chunks.
+        """
+        import dask
+
+        if keep:
+            return list(dask.persist(*raws))
+        computed = dask.compute(*raws)
+        return [self._da.from_array(self._np.asarray(value), chunks=_known_chunks(raw))
+                for value, raw in zip(computed, raws)]
+
+    def lazy_summary(self, raw: Any) -> str:
+        chunks = repr(tuple(tuple(c) for c in raw.chunks))
+        if len(chunks) > 60:
+            chunks = f"{raw.chunksize} each, {raw.npartitions} in all"
+        return f", chunks={chunks}"
+
     def asarray(self, obj: Any, dtype: Any = None, device: Device | None = None,
                 copy: bool | None = None, chunks: Any = None) -> Any:
         """A Dask array from Python data, a buffer, a NumPy or a Dask array.
@@ -486,6 +507,11 @@ _FFT_KINDS = {
     "ihfft": ("half", "complex"), "irfft": ("double", "real"), "irfftn": ("double", "real"),
     "hfft": ("double", "real"),
 }
+
+
+def _known_chunks(raw: Any) -> Any:
+    """``raw``'s chunks where they are all known, else "auto" (a result of unknown size)."""
+    return "auto" if any(isinstance(c, float) for axis in raw.chunks for c in axis) else raw.chunks
 
 
 def _check_nonempty(name: str, x: Any, axis: Any) -> None:
