@@ -62,3 +62,18 @@ __all__ = sorted(
         "jit", "vmap", "jvp", "jacfwd", "jacrev", "hessian", "stop_gradient", "custom_vjp", "checkpoint",
     ]
 )
+
+
+def __getattr__(name: str) -> object:
+    """An unknown ``ut.<name>``: say where the non-standard functions live."""
+    if name.startswith("__"):
+        raise AttributeError(f"module 'unitensor' has no attribute {name!r}")
+    if name in extras.__all__:
+        hint = f"it is not in the array API standard: use ut.extras.{name}"
+    elif name in random.__all__ or name in ("seed", "rand", "randn", "randint", "default_rng", "PRNGKey"):
+        hint = "random numbers live in ut.random (ut.random.Generator(seed), ut.random.key(seed))"
+    else:
+        hint = ("unitensor's top level is the array API standard; non-standard functions live in ut.extras "
+                "(einsum, softmax, pad, top_k, ...), random numbers in ut.random, gradients in ut.grad")
+    raise AttributeError(f"module 'unitensor' has no attribute {name!r}; {hint}")
+

@@ -42,6 +42,6 @@ def _body(backend: Any, raw: Any, shape: tuple[int | None, ...]) -> str:
         host = backend.to_numpy(backend.detach(raw))
     except Exception:  # a tracer (jax.jit), a meta tensor: no values to show
         return f"<no values: shape={shape}>"
-    import numpy as np
+    from .backends.numpy import array_text
 
-    return np.array2string(host, separator=", ", prefix=_PREFIX)
+    return array_text(host, _PREFIX)

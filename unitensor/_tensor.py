@@ -17,6 +17,7 @@ import operator
 from collections.abc import Callable
 from typing import Any
 
+from . import _numpy_interop
 from . import backends as _registry
 from ._accel import speedups as _speedups
 from ._devices import Device, as_device
@@ -48,8 +49,10 @@ class Tensor(_Base):  # type: ignore[valid-type,misc]
 
     #: ``_node`` is used only by the autodiff tape's Tensor subclass (unitensor.autodiff)
     __slots__ = () if _speedups is not None else ("_raw", "_backend", "_node", "__weakref__")
-    #: make NumPy defer to Tensor in mixed expressions (``ndarray + Tensor``)
-    __array_ufunc__ = None
+    #: ``ndarray + Tensor`` runs as the Tensor's operator; ``np.sin(t)``, ``np.mean(t)`` raise a TypeError
+    #: that names the unitensor function to use (:mod:`unitensor._numpy_interop`)
+    __array_ufunc__ = _numpy_interop.array_ufunc
+    __array_function__ = _numpy_interop.array_function
     __array_priority__ = 1000
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

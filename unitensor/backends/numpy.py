@@ -13,7 +13,7 @@ from .._devices import Device
 from .._dtypes import ALL_DTYPES
 from ._base import Backend
 
-__all__ = ["NumpyBackend", "from_dlpack_or_copy", "half_dtypes", "key_seed", "numpy_random"]
+__all__ = ["NumpyBackend", "from_dlpack_or_copy", "half_dtypes", "key_seed", "numpy_random", "array_text"]
 
 
 #: standard functions that array_api_compat 1.16 replaces with a wrapper of its own on
@@ -153,6 +153,13 @@ class NumpyBackend(Backend):
         if device is not None:
             self.check_device(Device(str(device)))
         return numpy_random(key_seed(key), method, shape, dtype, **params)
+
+
+def array_text(host: Any, prefix: str) -> str:
+    """A NumPy array's values as ``repr`` shows them, summarised under NumPy's print options."""
+    import numpy as np
+
+    return np.array2string(host, separator=", ", prefix=prefix)
 
 
 def key_seed(key: Any) -> int:
