@@ -128,3 +128,11 @@ def test_sqrt_of_int8_on_numpy_has_a_dtype() -> None:
     root = ut.sqrt(t)
     assert root.dtype is ut.float16  # NumPy's own rule for int8; the standard leaves it open
     np.testing.assert_array_equal(root.numpy(), [1.0, 2.0])
+
+
+@pytest.mark.parametrize(("source", "target"), [("torch", "jax"), ("jax", "torch")])
+def test_dlpack_bfloat16_between_torch_and_jax(source: str, target: str) -> None:
+    t = ut.asarray([0.5, 1.0, 2.0], dtype=ut.bfloat16, backend=source)
+    moved = ut.from_dlpack(t, backend=target)
+    assert moved.backend.name == target and moved.dtype is ut.bfloat16
+    np.testing.assert_array_equal(moved.numpy().astype(np.float32), [0.5, 1.0, 2.0])

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["array_ufunc", "array_function", "suggestion"]
+__all__ = ["array_function", "array_ufunc", "suggestion"]
 
 #: NumPy ufuncs that implement Python operators -> unitensor's function
 _OPERATOR_UFUNCS = {
@@ -44,6 +44,7 @@ _RENAMED = {
 def suggestion(numpy_name: str) -> str:
     """What to call instead of NumPy's ``numpy_name`` on a Tensor."""
     import unitensor
+
     from . import extras
 
     name = _RENAMED.get(numpy_name, numpy_name)

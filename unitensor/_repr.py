@@ -31,7 +31,7 @@ def tensor_repr(t: Any) -> str:
 def _device(t: Any) -> str:
     try:
         return str(t.device)
-    except Exception:  # an abstract value inside a transformation has no device
+    except Exception:  # noqa: BLE001 - repr must not fail: an abstract value in a transformation has no device
         return "?"
 
 
@@ -40,7 +40,7 @@ def _body(backend: Any, raw: Any, shape: tuple[int | None, ...]) -> str:
         return f"<not computed: shape={shape}{backend.lazy_summary(raw)}>"
     try:
         host = backend.to_numpy(backend.detach(raw))
-    except Exception:  # a tracer (jax.jit), a meta tensor: no values to show
+    except Exception:  # noqa: BLE001 - repr must not fail: a tracer (jax.jit), a meta tensor have no values
         return f"<no values: shape={shape}>"
     from .backends.numpy import array_text
 

@@ -42,6 +42,7 @@ torch and JAX. ``one_hot``, ``isclose`` and ``allclose`` are constants.
 from __future__ import annotations
 
 import functools
+import itertools
 import math
 import string
 from collections.abc import Callable, Sequence
@@ -53,10 +54,25 @@ from ._dtypes import DType, as_dtype, result_type
 from ._namespace import FUNCTIONS, _Scan, astype, wrap
 from ._tensor import Tensor
 
-__all__ = ["einsum", "pad", "split", "quantile", "median", "nanmean", "nansum", "softmax", "log_softmax",
-           "logsumexp", "one_hot", "isclose", "allclose", "top_k", "TopK"]
+__all__ = [
+    "TopK",
+    "allclose",
+    "einsum",
+    "isclose",
+    "log_softmax",
+    "logsumexp",
+    "median",
+    "nanmean",
+    "nansum",
+    "one_hot",
+    "pad",
+    "quantile",
+    "softmax",
+    "split",
+    "top_k",
+]
 
-ut = FUNCTIONS  # the standard's functions, by name
+_std = FUNCTIONS  # the standard's functions, by name
 
 
 class TopK(NamedTuple):
@@ -311,7 +327,7 @@ def _top_k(xp: Any, x: Any, k: int, /, *, axis: int = -1) -> tuple[Any, Any]:
 # -- array-api-extra -------------------------------------------------------------------------------
 
 def pad(x: Tensor, pad_width: int | Sequence[int] | Sequence[Sequence[int]], /, *, mode: str = "constant",
-        constant_values: bool | int | float | complex = 0) -> Tensor:
+        constant_values: bool | complex = 0) -> Tensor:
     """``x`` padded with ``constant_values``; ``pad_width`` as in ``numpy.pad`` (``((before, after), ...)``).
 
     Only ``mode="constant"`` (array-api-extra's ``pad``).
@@ -376,7 +392,7 @@ def _isclose(xp: Any, a: Any, b: Any, /, **kwargs: Any) -> Any:
 def allclose(a: Tensor, b: Tensor | float, /, *, rtol: float = 1e-05, atol: float = 1e-08,
              equal_nan: bool = False) -> bool:
     """Whether every element of ``a`` is close to ``b`` (:func:`isclose`): a Python bool."""
-    return bool(ut["all"](isclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan)))
+    return bool(_std["all"](isclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan)))
 
 
 def nansum(x: Tensor, /, *, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
@@ -392,16 +408,14 @@ def nanmean(x: Tensor, /, *, axis: int | tuple[int, ...] | None = None, keepdims
 def _nan_reduction(name: str, x: Tensor, axis: Any, keepdims: bool) -> Tensor:
     import array_api_extra as xpx
 
-    import unitensor
-
     _floating(name, x)
-    # through unitensor's namespace: each step is a standard function, recorded by the tape
-    out = getattr(xpx, name)(x, axis=axis, xp=unitensor)
+    # through x's unitensor namespace: each step is a standard function, recorded by the tape
+    out = getattr(xpx, name)(x, axis=axis, xp=x.__array_namespace__())
     if not keepdims:
         return out
     axes = range(x.ndim) if axis is None else [axis] if isinstance(axis, int) else axis
     for a in sorted(a % x.ndim for a in axes):
-        out = ut["expand_dims"](out, axis=a)
+        out = _std["expand_dims"](out, axis=a)
     return out
 
 
@@ -423,20 +437,20 @@ def quantile(x: Tensor, q: float | Sequence[float], /, *, axis: int | None = Non
     qs = [q] if isinstance(q, (int, float)) else list(q)
     if not all(isinstance(v, (int, float)) and 0 <= v <= 1 for v in qs):
         raise ValueError(f"quantile() needs q in [0, 1], got {q!r}")
-    data, reduced = (ut["reshape"](x, (-1,)), 0) if axis is None else (x, axis % x.ndim)
+    data, reduced = (_std["reshape"](x, (-1,)), 0) if axis is None else (x, axis % x.ndim)
     n = data.shape[reduced]
     if not n:
         raise ValueError("quantile() of an empty axis is undefined")
-    ordered = ut["sort"](data, axis=reduced)
+    ordered = _std["sort"](data, axis=reduced)
     results = [_quantile_of_sorted(ordered, v * (n - 1), reduced, method) for v in qs]
     if keepdims:
-        results = [ut["expand_dims"](r, axis=reduced) if axis is not None else
-                   ut["reshape"](r, (1,) * x.ndim) for r in results]
-    return results[0] if isinstance(q, (int, float)) else ut["stack"](results)
+        results = [_std["expand_dims"](r, axis=reduced) if axis is not None else
+                   _std["reshape"](r, (1,) * x.ndim) for r in results]
+    return results[0] if isinstance(q, (int, float)) else _std["stack"](results)
 
 
 def _quantile_of_sorted(ordered: Tensor, position: float, axis: int, method: str) -> Tensor:
-    below, fraction = int(math.floor(position)), position - math.floor(position)
+    below, fraction = math.floor(position), position - math.floor(position)
     above = min(below + 1, ordered.shape[axis] - 1)
     if method == "nearest":
         below = above = round(position)  # NumPy's rule: halves round to even
@@ -474,4 +488,4 @@ def split(x: Tensor, indices_or_sections: int | Sequence[int], /, *, axis: int =
     else:
         bounds = [0, *[min(max(int(i), 0), n) for i in indices_or_sections], n]
     lead = (slice(None),) * axis
-    return [x[(*lead, slice(start, max(start, stop)), ...)] for start, stop in zip(bounds, bounds[1:])]
+    return [x[(*lead, slice(start, max(start, stop)), ...)] for start, stop in itertools.pairwise(bounds)]

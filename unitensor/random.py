@@ -54,11 +54,23 @@ from typing import Any
 from . import backends as _registry
 from ._config import get_backend
 from ._devices import Device, as_device
-from ._dtypes import DType, as_dtype, bool as _bool, uint32
+from ._dtypes import DType, as_dtype, uint32
+from ._dtypes import bool as _bool
 from ._tensor import Tensor, new_tensor
 
-__all__ = ["Generator", "key", "split", "uniform", "normal", "integers", "bernoulli", "permutation",
-           "shuffle", "choice", "truncated_normal"]
+__all__ = [
+    "Generator",
+    "bernoulli",
+    "choice",
+    "integers",
+    "key",
+    "normal",
+    "permutation",
+    "shuffle",
+    "split",
+    "truncated_normal",
+    "uniform",
+]
 
 _MASK64 = (1 << 64) - 1
 _Shape = int | Sequence[int]
