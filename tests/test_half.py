@@ -111,12 +111,14 @@ def test_torch_bfloat16_numpy_shares_memory() -> None:
     assert float(exported[0]) == 5.0
 
 
-def test_gradients_in_half_precision(backend: str, half: ut.DType) -> None:
+@pytest.mark.parametrize("engine", ["tape", None])
+def test_gradients_in_half_precision(backend: str, half: ut.DType, engine: str | None) -> None:
+    """The tape on every backend, and torch's and JAX's own engines (engine=None)."""
     if backend not in HAS_HALF:
         _assert_refused(backend, half)
         return
     x = _values(backend, half)
-    g = ut.grad(lambda x: ut.sum(ut.sin(x) * x))(x)
+    g = ut.grad(lambda x: ut.sum(ut.sin(x) * x), engine=engine)(x)
     assert g.dtype is half
     expected = np.sin([0.5, 1.0, 2.0]) + np.array([0.5, 1.0, 2.0]) * np.cos([0.5, 1.0, 2.0])
     tolerance = 1e-2 if half is ut.bfloat16 else 2e-3
