@@ -7,6 +7,10 @@ data does the work. It is the namespace of the current default backend;
 ``t.__array_namespace__()`` returns for a torch Tensor. ``import unitensor``
 imports no framework but NumPy.
 
+Beyond the standard, kept apart from it: :mod:`unitensor.random` (seeded
+random numbers), :mod:`unitensor.extras` (einsum, softmax, pad, ...),
+``float16`` and ``bfloat16``, and ``compute``/``persist`` for lazy backends.
+
 >>> import unitensor as ut
 >>> x = ut.asarray([1.0, 2.0, 3.0])
 >>> float(ut.sum(ut.exp(x) * 2))
