@@ -319,7 +319,8 @@ def test_repr_shows_backend_device_and_dtype(backend):
     assert f"backend='{backend}'" in text
     assert f"device='{ut.backends.get(backend).default_device()}'" in text
     assert "dtype=float32" in text
-    assert "1.0" in text and "2.0" in text
+    # values as NumPy prints them; a lazy Dask Tensor is not computed to show them
+    assert ("[1., 2.]" in text) if backend != "dask" else ("<not computed: shape=(2,)" in text)
 
 
 def test_array_namespace_is_its_backends(backend):

@@ -5,13 +5,15 @@ import builtins
 from collections.abc import Callable, Sequence
 from typing import Any, Literal, NamedTuple, ParamSpec, TypeVar, overload
 
-from . import backends as backends, fft as fft, linalg as linalg
+from . import backends as backends, extras as extras, fft as fft, linalg as linalg, random as random
 from ._bound import namespace as namespace
+from ._compute import compute as compute, persist as persist
 from ._config import get_backend as get_backend, set_backend as set_backend, use_backend as use_backend
 from ._devices import Device as Device
 from ._dtypes import (
-    DType as DType, bool as bool, can_cast as can_cast, complex64 as complex64, complex128 as complex128,
-    finfo as finfo, float32 as float32, float64 as float64, iinfo as iinfo, int8 as int8, int16 as int16,
+    DType as DType, bfloat16 as bfloat16, bool as bool, can_cast as can_cast, complex64 as complex64,
+    complex128 as complex128, finfo as finfo, float16 as float16, float32 as float32, float64 as float64,
+    iinfo as iinfo, int8 as int8, int16 as int16,
     int32 as int32, int64 as int64, isdtype as isdtype, result_type as result_type, uint8 as uint8,
     uint16 as uint16, uint32 as uint32, uint64 as uint64,
 )

@@ -3,6 +3,23 @@
 ``ut.float32`` is one object whatever the backend: ``t.dtype == ut.float32``
 holds for a NumPy, torch or JAX Tensor alike. Each backend maps these objects
 to and from its native dtypes; everything here is pure Python.
+
+Half precision
+--------------
+``ut.float16`` and ``ut.bfloat16`` lie outside the standard (``HALF_DTYPES``):
+backends that have them map them (NumPy: ``float16``, ``bfloat16`` through
+ml_dtypes; torch; JAX; CuPy: ``float16``), and the standard's dtype listings
+(``__array_namespace_info__().dtypes()``) leave them out. They promote the way
+torch and JAX promote them:
+
+* within real floating point, to the wider type: ``float16 + float32 ->
+  float32``, ``bfloat16 + float64 -> float64``;
+* ``float16 + bfloat16 -> float32`` (neither holds the other's values);
+* with complex, to ``complex64`` (``complex128`` with a ``complex128``);
+* Python floats keep the half dtype (``bf16 * 0.5`` stays bfloat16), with
+  one exception: NumPy's (and so Dask's) bfloat16 comes from ml_dtypes, which
+  promotes a Python float to float32; multiply by a bfloat16 Tensor there
+  (``x * ut.asarray(0.5, dtype=ut.bfloat16)``) to stay in bfloat16.
 """
 
 from __future__ import annotations
@@ -11,7 +28,8 @@ from typing import NamedTuple
 
 __all__ = [
     "DType", "bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32",
-    "uint64", "float32", "float64", "complex64", "complex128", "ALL_DTYPES",
+    "uint64", "float16", "bfloat16", "float32", "float64", "complex64", "complex128", "ALL_DTYPES",
+    "HALF_DTYPES",
     "result_type", "can_cast", "isdtype", "finfo", "iinfo", "as_dtype",
 ]
 
@@ -65,12 +83,17 @@ float32 = DType("float32", "real floating", 32)
 float64 = DType("float64", "real floating", 64)
 complex64 = DType("complex64", "complex floating", 64)
 complex128 = DType("complex128", "complex floating", 128)
+float16 = DType("float16", "real floating", 16)
+bfloat16 = DType("bfloat16", "real floating", 16)
 
+#: the standard's dtypes
 ALL_DTYPES: tuple[DType, ...] = (
     bool, int8, int16, int32, int64, uint8, uint16, uint32, uint64,
     float32, float64, complex64, complex128,
 )
-BY_NAME: dict[str, DType] = {d.name: d for d in ALL_DTYPES}
+#: half precision, beyond the standard: mapped by the backends that have them
+HALF_DTYPES: tuple[DType, ...] = (float16, bfloat16)
+BY_NAME: dict[str, DType] = {d.name: d for d in ALL_DTYPES + HALF_DTYPES}
 
 _SIGNED = (int8, int16, int32, int64)
 _UNSIGNED = (uint8, uint16, uint32, uint64)
@@ -102,6 +125,14 @@ def _promotion_table() -> dict[tuple[DType, DType], DType]:
         for c in _COMPLEX:
             result = complex128 if 64 in (r.bits, c.bits // 2) else complex64
             table[r, c] = table[c, r] = result
+    # half precision, as torch and JAX promote it (see the module docstring)
+    for half in HALF_DTYPES:
+        table[half, half] = half
+        for wider in _REAL:
+            table[half, wider] = table[wider, half] = wider
+        for c in _COMPLEX:
+            table[half, c] = table[c, half] = c
+    table[float16, bfloat16] = table[bfloat16, float16] = float32
     return table
 
 
@@ -129,7 +160,7 @@ def as_dtype(obj: object) -> DType:
         return dtype
     raise TypeError(
         f"{obj!r} is not a unitensor dtype; use one of "
-        f"{', '.join('ut.' + d.name for d in ALL_DTYPES)}"
+        f"{', '.join('ut.' + d.name for d in ALL_DTYPES + HALF_DTYPES)}"
     )
 
 
@@ -201,7 +232,7 @@ def _promote_scalar(dtype: DType, scalar: object) -> DType:
     if kind == "complex floating":
         return dtype
     if kind == "real floating":
-        return complex64 if dtype is float32 else complex128
+        return complex128 if dtype is float64 else complex64
     raise TypeError(f"combining a {dtype} array with a Python complex is not defined by the standard")
 
 
@@ -247,7 +278,8 @@ class iinfo_object(NamedTuple):
     dtype: DType
 
 
-_FLOAT_FORMATS = {32: (23, 127), 64: (52, 1023)}  # mantissa bits, max exponent
+#: real dtype name -> (mantissa bits, max exponent)
+_FLOAT_FORMATS = {"float16": (10, 15), "bfloat16": (7, 127), "float32": (23, 127), "float64": (52, 1023)}
 
 
 def finfo(type: object, /) -> finfo_object:  # noqa: A002 - the standard's name
@@ -255,11 +287,11 @@ def finfo(type: object, /) -> finfo_object:  # noqa: A002 - the standard's name
     dtype = as_dtype(type)
     if dtype.kind not in ("real floating", "complex floating"):
         raise TypeError(f"finfo needs a floating-point dtype, not {dtype}; use iinfo for integers")
-    bits = dtype.bits if dtype.kind == "real floating" else dtype.bits // 2
-    mantissa, max_exp = _FLOAT_FORMATS[bits]
+    # the standard: complex dtypes report their real dtype
+    real = dtype if dtype.kind == "real floating" else (float32 if dtype is complex64 else float64)
+    mantissa, max_exp = _FLOAT_FORMATS[real.name]
     largest = (2.0 - 2.0 ** -mantissa) * 2.0 ** max_exp
-    real = float32 if bits == 32 else float64  # the standard: complex dtypes report their real dtype
-    return finfo_object(bits, 2.0 ** -mantissa, largest, -largest, 2.0 ** (1 - max_exp), real)
+    return finfo_object(real.bits, 2.0 ** -mantissa, largest, -largest, 2.0 ** (1 - max_exp), real)
 
 
 def iinfo(type: object, /) -> iinfo_object:  # noqa: A002 - the standard's name

@@ -17,6 +17,7 @@ import operator
 from collections.abc import Callable
 from typing import Any
 
+from . import _numpy_interop
 from . import backends as _registry
 from ._accel import speedups as _speedups
 from ._devices import Device, as_device
@@ -50,8 +51,10 @@ class Tensor(_Base):  # type: ignore[valid-type,misc]
     #: refuses ``del t._raw`` and ``del t._backend``; pure Python's plain slots allow it (then reading one
     #: raises AttributeError): a ``__delattr__`` would make every slot store ~150 ns slower
     __slots__ = () if _speedups is not None else ("_raw", "_backend", "_node", "__weakref__")
-    #: make NumPy defer to Tensor in mixed expressions (``ndarray + Tensor``)
-    __array_ufunc__ = None
+    #: ``ndarray + Tensor`` runs as the Tensor's operator; ``np.sin(t)``, ``np.mean(t)`` raise a TypeError
+    #: that names the unitensor function to use (:mod:`unitensor._numpy_interop`)
+    __array_ufunc__ = _numpy_interop.array_ufunc
+    __array_function__ = _numpy_interop.array_function
     __array_priority__ = 1000
 
     def __new__(cls, *args: Any, **kwargs: Any) -> Tensor:
@@ -124,12 +127,13 @@ class Tensor(_Base):  # type: ignore[valid-type,misc]
         return new_tensor(self._backend.detach(self._raw), self._backend)
 
     def __repr__(self) -> str:
-        backend = self._backend
-        try:
-            body = repr(backend.to_numpy(backend.detach(backend.materialize(self._raw))).tolist())
-        except Exception:
-            body = "..."
-        return f"Tensor({body}, backend={backend.name!r}, device='{self.device}', dtype={self.dtype})"
+        """Values summarised like NumPy's (``numpy.set_printoptions``), then backend, device and dtype.
+
+        A lazy (Dask) Tensor shows its shape and chunks: its graph never runs here.
+        """
+        from ._repr import tensor_repr
+
+        return tensor_repr(self)
 
     def __len__(self) -> int:
         if self.ndim == 0:

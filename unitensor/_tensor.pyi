@@ -18,7 +18,8 @@ _T = TypeVar("_T", bound=Tensor)
 class Tensor:
     """An array of any backend, with one API."""
 
-    __array_ufunc__: ClassVar[None]
+    def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any: ...
+    def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any: ...
     __array_priority__: ClassVar[int]
     # the internals the namespace and the autodiff tape read and write
     _raw: Any

@@ -710,6 +710,77 @@ def _matrix_power_composite(x: Tensor, n: int, /) -> Tensor:
     return result if result is not None else ut.broadcast_to(_eye_like(x), x.shape)
 
 
+# -- unitensor.extras ---------------------------------------------------------------------
+
+def _einsum(index: int) -> Rule:
+    """The cotangent of operand ``index``: an einsum of the output's cotangent with the other operands."""
+    from ..extras import einsum, normalize_subscripts
+
+    def rule(g: Tensor, ans: Tensor, subscripts: str, *operands: Tensor) -> Tensor:
+        inputs, output = normalize_subscripts(subscripts, [x.ndim for x in operands])
+        position = index - 1  # argument 0 is the subscripts
+        mine = inputs[position]
+        others = [s for i, s in enumerate(inputs) if i != position]
+        if len(set(mine)) != len(mine):
+            raise NotImplementedError(f"einsum {subscripts!r}: the tape has no gradient for a label repeated in "
+                                      f"one operand (a diagonal); write it with ut.linalg.diagonal")
+        elsewhere = set(output).union(*others)
+        reached = "".join(c for c in mine if c in elsewhere)
+        spec = ",".join([output, *others]) + "->" + reached
+        grad = einsum(spec, g, *[x for i, x in enumerate(operands) if i != position])
+        for axis, c in enumerate(mine):  # labels summed in this operand alone: broadcast back
+            if c not in elsewhere:
+                grad = ut.expand_dims(grad, axis=axis)
+        return ut.broadcast_to(grad, operands[position].shape)
+
+    return rule
+
+
+def _softmax(g: Tensor, ans: Tensor, x: Tensor, axis: int = -1) -> Tensor:
+    return ans * (g - ut.sum(g * ans, axis=axis, keepdims=True))
+
+
+def _log_softmax(g: Tensor, ans: Tensor, x: Tensor, axis: int = -1) -> Tensor:
+    return g - ut.exp(ans) * ut.sum(g, axis=axis, keepdims=True)
+
+
+def _logsumexp(g: Tensor, ans: Tensor, x: Tensor, axis: Any = None, keepdims: bool = False) -> Tensor:
+    if not keepdims and x.ndim:
+        for a in _axes(axis, x.ndim):
+            g, ans = ut.expand_dims(g, axis=a), ut.expand_dims(ans, axis=a)
+    return g * ut.exp(x - ans)
+
+
+def _pad(g: Tensor, ans: Tensor, x: Tensor, pad_width: Any, constant_values: Any = 0) -> Tensor:
+    return g[tuple(slice(before, before + n) for (before, _), n in zip(pad_width, x.shape))]
+
+
+def _top_k(g: list[Any], ans: Any, x: Tensor, k: int, axis: int = -1) -> Tensor:
+    """The values' cotangent scattered back to where they were taken from (a one-hot product)."""
+    values, indices = ans
+    if g[0] is None:
+        return _zeros(x)
+    n = x.shape[axis]
+    slots = ut.arange(n, dtype=indices.dtype, backend=indices.backend, device=indices.device)
+    picked = _cast(ut.expand_dims(ut.moveaxis(indices, axis, -1), axis=-1) == slots, values)  # (..., k, n)
+    scattered = ut.sum(ut.expand_dims(ut.moveaxis(g[0], axis, -1), axis=-1) * picked, axis=-2)
+    return ut.moveaxis(scattered, -1, axis)
+
+
+def _install_extras() -> None:
+    from .. import extras
+
+    names = ["einsum", "softmax", "log_softmax", "logsumexp", "pad", "top_k", "one_hot", "isclose"]
+    NAMES.update({getattr(extras, name): "ut.extras." + name for name in names})
+    RULES[extras.einsum] = _ManyArrays(_einsum)
+    RULES[extras.softmax] = {0: _softmax}
+    RULES[extras.log_softmax] = {0: _log_softmax}
+    RULES[extras.logsumexp] = {0: _logsumexp}
+    RULES[extras.pad] = {0: _pad}
+    RULES[extras.top_k] = {0: _top_k}
+    CONSTANT.update({extras.one_hot, extras.isclose})
+
+
 # -- the tables --------------------------------------------------------------------------
 
 def _rules() -> dict[str, dict[Any, Rule]]:
@@ -782,6 +853,7 @@ def _install() -> None:
         FUNCTIONS["linalg.matrix_power"]: _matrix_power_composite,
         FUNCTIONS["linalg.eigvals"]: _eigvals_composite,
     })
+    _install_extras()
 
 
 _install()

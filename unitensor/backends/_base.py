@@ -19,9 +19,13 @@ from collections.abc import Callable
 from typing import Any, ClassVar
 
 from .._devices import Device, as_device
-from .._dtypes import ALL_DTYPES, DType
+from .._dtypes import ALL_DTYPES, HALF_DTYPES, DType
 
 __all__ = ["Backend", "BackendError"]
+
+
+_HALF_HINT = ("; half precision is available on the numpy (float16; bfloat16 with ml_dtypes), torch and jax "
+              "backends (cupy: float16): move the Tensor with .to(backend='torch') or compute in ut.float32")
 
 
 class BackendError(ValueError):
@@ -134,9 +138,8 @@ class Backend:
         except KeyError:
             if not isinstance(dtype, DType):
                 raise TypeError(f"expected a unitensor dtype such as ut.float32, got {dtype!r}") from None
-            raise BackendError(
-                f"the {self.name} backend cannot represent {dtype}{self._missing_dtype_hint(dtype)}"
-            ) from None
+            hint = _HALF_HINT if dtype in HALF_DTYPES else self._missing_dtype_hint(dtype)
+            raise BackendError(f"the {self.name} backend cannot represent {dtype}{hint}") from None
 
     def _missing_dtype_hint(self, dtype: DType) -> str:
         return ""
@@ -144,6 +147,10 @@ class Backend:
     def dtypes(self) -> list[DType]:
         """The dtypes this backend can hold, in the standard's order."""
         return [d for d in ALL_DTYPES if d in self._to_native]
+
+    def half_dtypes(self) -> list[DType]:
+        """The half-precision dtypes (beyond the standard) this backend can hold."""
+        return [d for d in HALF_DTYPES if d in self._to_native]
 
     def default_dtypes(self) -> dict[str, DType]:
         """The defaults the standard's ``__array_namespace_info__`` reports."""
@@ -240,6 +247,19 @@ class Backend:
         """Compute a lazy array (Dask); the array itself for eager backends."""
         return raw
 
+    def materialize_many(self, raws: list[Any], keep: bool = False) -> list[Any]:
+        """Compute several lazy arrays in one run of their graph (``ut.compute``, ``ut.persist``).
+
+        Returns native arrays of this backend holding the results; ``keep``
+        asks to keep them where the scheduler holds them (``persist``).
+        Eager backends return the arrays as they are.
+        """
+        return raws
+
+    def lazy_summary(self, raw: Any) -> str:
+        """What ``repr`` shows of a lazy array besides its shape (``", chunks=..."``), without computing it."""
+        return ""
+
     # -- functions ---------------------------------------------------------
 
     def function(self, name: str) -> Callable[..., Any]:
@@ -263,6 +283,40 @@ class Backend:
                 )
         self._functions[name] = target
         return target
+
+    def extras(self) -> dict[str, Callable[..., Any]]:
+        """The framework's own implementations of :mod:`unitensor.extras` functions, by name.
+
+        Each takes and returns native arrays with the signature of its
+        ``unitensor.extras`` function; functions missing here run the generic
+        implementation written against the namespace.
+        """
+        return {}
+
+    # -- random numbers ----------------------------------------------------
+
+    def random(self, method: str, key: Any, shape: tuple[int, ...], dtype: Any, device: Any,
+               **params: Any) -> Any:
+        """One draw of random numbers (see :mod:`unitensor.random`), a native array.
+
+        ``key`` is a native uint32 array of two words; ``dtype`` and ``device``
+        are native (``device`` None for the default). ``method`` is one of
+        ``uniform`` (``low``, ``high``), ``normal`` (standard), ``truncated_normal``
+        (standard, within ``lower``, ``upper``), ``integers`` (``low`` <= x <
+        ``high``) and ``permutation`` (of ``range(n)``; ``shape`` unused). The
+        same key gives the same values. This default is written against the
+        array API (:mod:`unitensor.backends._random`); backends with a generator
+        of their own override it.
+        """
+        from . import _random
+
+        return _random.draw(self.xp, method, key, shape, dtype, device, **params)
+
+    def random_split(self, key: Any, num: int) -> Any:
+        """``num`` new keys derived from ``key``: a native uint32 array of shape ``(num, 2)``."""
+        from . import _random
+
+        return _random.split(self.xp, key, num)
 
     # -- gradients ---------------------------------------------------------
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from .._devices import Device
-from .._dtypes import ALL_DTYPES
+from .._dtypes import ALL_DTYPES, float16
 from ._base import Backend, BackendError
 
 __all__ = ["CupyBackend"]
@@ -47,6 +47,7 @@ class CupyBackend(Backend):
         self.array_types = (cupy.ndarray,)
         self.version = cupy.__version__
         self._map_dtypes({dtype: np.dtype(dtype.name) for dtype in ALL_DTYPES})
+        self._map_dtypes({float16: np.dtype("float16")})  # CuPy has no bfloat16
         self._devices = [Device("cuda", i) for i in range(_device_count(cupy))]
         if not self._devices:
             raise BackendError("CuPy is installed but no CUDA device is visible here; "

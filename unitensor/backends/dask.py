@@ -34,6 +34,7 @@ from .._devices import Device
 from .._dtypes import ALL_DTYPES
 from ._base import Backend
 from ._keys import check_key
+from .numpy import half_dtypes
 
 __all__ = ["DaskBackend"]
 
@@ -64,6 +65,7 @@ class DaskBackend(Backend):
         self.array_types = (da.Array,)
         self.version = dask.__version__
         self._map_dtypes({dtype: np.dtype(getattr(np, dtype.name)) for dtype in ALL_DTYPES})
+        self._map_dtypes(half_dtypes())  # Dask chunks are NumPy arrays
 
     # -- arrays ----------------------------------------------------------------
 
@@ -78,6 +80,27 @@ class DaskBackend(Backend):
 
     def dlpack_source(self, raw: Any) -> Any:
         return self.materialize(raw)
+
+    def materialize_many(self, raws: list[Any], keep: bool = False) -> list[Any]:
+        """One run of the graph for all ``raws``: shared work is done once.
+
+        ``keep`` is ``dask.persist`` (results stay with the scheduler, chunked
+        as they were); otherwise ``dask.compute``, each result wrapped back as
+        a Dask array of the same chunks.
+        """
+        import dask
+
+        if keep:
+            return list(dask.persist(*raws))
+        computed = dask.compute(*raws)
+        return [self._da.from_array(self._np.asarray(value), chunks=_known_chunks(raw))
+                for value, raw in zip(computed, raws)]
+
+    def lazy_summary(self, raw: Any) -> str:
+        chunks = repr(tuple(tuple(c) for c in raw.chunks))
+        if len(chunks) > 60:
+            chunks = f"{raw.chunksize} each, {raw.npartitions} in all"
+        return f", chunks={chunks}"
 
     def asarray(self, obj: Any, dtype: Any = None, device: Device | None = None,
                 copy: bool | None = None, chunks: Any = None) -> Any:
@@ -108,6 +131,25 @@ class DaskBackend(Backend):
         if device is not None:
             self.check_device(device)
         return self._da.from_array(from_dlpack_or_copy(obj, copy=copy), chunks="auto")
+
+    def extras(self) -> dict[str, Callable[..., Any]]:
+        return {"einsum": self._da.einsum}
+
+    # -- random numbers -----------------------------------------------------------
+
+    def random(self, method: str, key: Any, shape: tuple[int, ...], dtype: Any, device: Any,
+               **params: Any) -> Any:
+        """A lazy draw: NumPy's generator run as one task, so the values equal the NumPy backend's."""
+        import dask
+
+        from .numpy import key_seed, numpy_random
+
+        if device is not None:
+            self.check_device(Device(str(device)))
+        out_shape = (params["n"],) if method == "permutation" else shape
+        task = dask.delayed(numpy_random, pure=True)(key_seed(self.materialize(key)), method, shape, dtype,
+                                                     **params)
+        return self._da.from_delayed(task, out_shape, dtype=dtype).rechunk("auto")
 
     # -- indexing --------------------------------------------------------------
 
@@ -465,6 +507,11 @@ _FFT_KINDS = {
     "ihfft": ("half", "complex"), "irfft": ("double", "real"), "irfftn": ("double", "real"),
     "hfft": ("double", "real"),
 }
+
+
+def _known_chunks(raw: Any) -> Any:
+    """``raw``'s chunks where they are all known, else "auto" (a result of unknown size)."""
+    return "auto" if any(isinstance(c, float) for axis in raw.chunks for c in axis) else raw.chunks
 
 
 def _check_nonempty(name: str, x: Any, axis: Any) -> None:

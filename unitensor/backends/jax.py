@@ -47,6 +47,7 @@ from .._devices import Device
 from .._dtypes import ALL_DTYPES, DType, complex128, float64, int64, uint64
 from ._base import Backend, BackendError
 from ._keys import check_key, out_of_bounds
+from .numpy import half_dtypes
 
 __all__ = ["JaxBackend"]
 
@@ -106,6 +107,7 @@ class JaxBackend(Backend):
         self.version = jax.__version__
         # JAX arrays report NumPy dtypes; jnp.float32 & co. are scalar types, not dtypes
         self._map_dtypes({dtype: np.dtype(dtype.name) for dtype in ALL_DTYPES})
+        self._map_dtypes(half_dtypes())  # JAX reports NumPy and ml_dtypes dtypes
         self._native_without_x64 = {d: n for d, n in self._to_native.items() if d not in _X64_DTYPES}
         self._scalar_dtypes = {kind: tuple(map(np.dtype, names)) for kind, names in _SCALAR_DTYPES.items()}
         self._to_jax_device: dict[Device, Any] = {}
@@ -509,6 +511,44 @@ class JaxBackend(Backend):
     #
     # Gradients use JAX's own transformations; the autodiff module adds
     # ``native_vjp`` here.
+
+    # -- unitensor.extras --------------------------------------------------------
+
+    def extras(self) -> dict[str, Any]:
+        jax, jnp = self._jax, self.xp
+
+        def top_k(x: Any, k: int, /, *, axis: int = -1) -> tuple[Any, Any]:
+            values, indices = jax.lax.top_k(jnp.moveaxis(x, axis, -1), k)  # the last axis only
+            return jnp.moveaxis(values, -1, axis), jnp.moveaxis(indices, -1, axis)
+
+        return {"einsum": jnp.einsum, "top_k": top_k,
+                "softmax": lambda x, /, *, axis=-1: jax.nn.softmax(x, axis=axis),
+                "log_softmax": lambda x, /, *, axis=-1: jax.nn.log_softmax(x, axis=axis),
+                "logsumexp": lambda x, /, *, axis=None, keepdims=False: jax.nn.logsumexp(
+                    x, axis=axis, keepdims=keepdims)}
+
+    # -- random numbers ----------------------------------------------------------
+
+    def random(self, method: str, key: Any, shape: tuple[int, ...], dtype: Any, device: Any,
+               **params: Any) -> Any:
+        """jax.random on the key's two words (a raw threefry key): traceable, so it works under jax.jit."""
+        random = self._jax.random
+        if method == "uniform":
+            out = random.uniform(key, shape, dtype, minval=params["low"], maxval=params["high"])
+        elif method == "normal":
+            out = random.normal(key, shape, dtype)
+        elif method == "truncated_normal":
+            out = random.truncated_normal(key, params["lower"], params["upper"], shape, dtype)
+        elif method == "integers":
+            out = random.randint(key, shape, params["low"], params["high"], dtype)
+        elif method == "permutation":
+            out = random.permutation(key, params["n"]).astype(dtype)
+        else:
+            raise ValueError(f"unknown random method {method!r}")
+        return out if device is None else self._jax.device_put(out, device)
+
+    def random_split(self, key: Any, num: int) -> Any:
+        return self._jax.random.split(key, num)
 
     def requires_grad(self, raw: Any) -> bool:
         """Whether ``raw`` is a tracer of a JAX differentiation (``grad``, ``vjp``, ``jvp``)."""

@@ -13,7 +13,7 @@ from .._devices import Device
 from .._dtypes import ALL_DTYPES
 from ._base import Backend
 
-__all__ = ["NumpyBackend", "from_dlpack_or_copy"]
+__all__ = ["NumpyBackend", "from_dlpack_or_copy", "half_dtypes", "key_seed", "numpy_random", "array_text"]
 
 
 #: standard functions that array_api_compat 1.16 replaces with a wrapper of its own on
@@ -44,6 +44,7 @@ class NumpyBackend(Backend):
         self.version = np.__version__
         self._numpy_is_standard = _version(np.__version__) >= (2, 1)
         self._map_dtypes({dtype: np.dtype(dtype.name) for dtype in ALL_DTYPES})
+        self._map_dtypes(half_dtypes())
         self._functions.update(self.overrides())
 
     @property
@@ -143,6 +144,79 @@ class NumpyBackend(Backend):
 
     def to_numpy(self, raw: Any) -> Any:
         return raw if isinstance(raw, self._np.ndarray) else self._np.asarray(raw)
+
+    def extras(self) -> dict[str, Callable[..., Any]]:
+        return {"einsum": self._np.einsum}
+
+    def random(self, method: str, key: Any, shape: tuple[int, ...], dtype: Any, device: Any,
+               **params: Any) -> Any:
+        if device is not None:
+            self.check_device(Device(str(device)))
+        return numpy_random(key_seed(key), method, shape, dtype, **params)
+
+
+def array_text(host: Any, prefix: str) -> str:
+    """A NumPy array's values as ``repr`` shows them, summarised under NumPy's print options."""
+    import numpy as np
+
+    return np.array2string(host, separator=", ", prefix=prefix)
+
+
+def key_seed(key: Any) -> int:
+    """The 64-bit integer a key's two uint32 words spell (a seed for NumPy's and torch's generators)."""
+    high, low = (int(word) for word in key.tolist())
+    return (high << 32) | low
+
+
+def numpy_random(seed: int, method: str, shape: tuple[int, ...], dtype: Any, **params: Any) -> Any:
+    """One draw with NumPy's Philox generator seeded by ``seed`` (NumPy's and Dask's ``random``)."""
+    import numpy as np
+
+    rng = np.random.Generator(np.random.Philox(key=seed))
+    dtype = np.dtype(dtype)
+    # NumPy draws float32 and float64 directly; half precision is drawn in float32 and rounded
+    drawn = dtype if dtype in (np.float32, np.float64) else np.dtype(np.float32)
+    if method == "uniform":
+        out = rng.random(shape, dtype=drawn) * (params["high"] - params["low"]) + params["low"]
+    elif method == "normal":
+        out = rng.standard_normal(shape, dtype=drawn)
+    elif method == "truncated_normal":
+        out = _truncated(rng, shape, drawn, params["lower"], params["upper"])
+    elif method == "integers":
+        return rng.integers(params["low"], params["high"], size=shape, dtype=dtype)
+    elif method == "permutation":
+        return rng.permutation(params["n"]).astype(dtype)
+    else:
+        raise ValueError(f"unknown random method {method!r}")
+    return np.asarray(out, dtype=dtype)
+
+
+def _truncated(rng: Any, shape: tuple[int, ...], dtype: Any, lower: float, upper: float) -> Any:
+    """Standard normal values within [lower, upper], by redrawing those outside."""
+    out = rng.standard_normal(shape, dtype=dtype)
+    for _ in range(1000):
+        outside = (out < lower) | (out > upper)
+        count = int(outside.sum())
+        if not count:
+            return out
+        out[outside] = rng.standard_normal(count, dtype=dtype)
+    raise ValueError(f"truncated_normal(lower={lower}, upper={upper}): the interval holds almost no "
+                     "probability mass; widen it")
+
+
+def half_dtypes() -> dict[Any, Any]:
+    """ut.float16 and ut.bfloat16 as NumPy dtypes (bfloat16 through ml_dtypes, when installed)."""
+    import numpy as np
+
+    from .._dtypes import bfloat16, float16
+
+    pairs = {float16: np.dtype("float16")}
+    try:
+        import ml_dtypes  # JAX depends on it; NumPy has no bfloat16 of its own
+    except ImportError:
+        return pairs
+    pairs[bfloat16] = np.dtype(ml_dtypes.bfloat16)
+    return pairs
 
 
 def _version(version: str) -> tuple[int, int]:

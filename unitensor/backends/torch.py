@@ -58,7 +58,7 @@ from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from .._devices import Device
-from .._dtypes import ALL_DTYPES, DType, uint16, uint32, uint64
+from .._dtypes import ALL_DTYPES, HALF_DTYPES, DType, uint16, uint32, uint64
 from ._base import Backend, BackendError
 from ._keys import check_key
 
@@ -99,7 +99,7 @@ class TorchBackend(Backend):
         self.array_types = (torch.Tensor,)
         self._tensor_type = torch.Tensor
         self.version = torch.__version__
-        self._map_dtypes({dtype: getattr(torch, dtype.name) for dtype in ALL_DTYPES})
+        self._map_dtypes({dtype: getattr(torch, dtype.name) for dtype in ALL_DTYPES + HALF_DTYPES})
         self._index_dtypes = frozenset({torch.int64, torch.int32, torch.bool})
         self._unsigned = frozenset({torch.uint8, torch.uint16, torch.uint32, torch.uint64})
         self._checked: dict[str, Callable[..., Any]] = {}  # see function()
@@ -477,14 +477,23 @@ class TorchBackend(Backend):
                 raise ValueError("torch cannot share this NumPy array's memory (read-only, negative "
                                  "strides or non-native byte order); pass copy=None to allow a copy")
             obj, copy = self._np.array(obj, dtype=obj.dtype.newbyteorder("="), copy=True), None
+        if isinstance(obj, self._np.ndarray) and obj.dtype.name == "bfloat16":
+            raw = self._from_numpy(obj if copy is not True else obj.copy())
+            return raw if not kwargs else raw.to(**kwargs)
         return self._torch.asarray(obj, copy=copy, **kwargs)
+
+    def _from_numpy(self, array: Any) -> Any:
+        """``torch.from_numpy``, sharing memory; ml_dtypes' bfloat16 (which torch does not know) by its bits."""
+        if array.dtype.name == "bfloat16":
+            return self._torch.from_numpy(array.view(self._np.int16)).view(self._torch.bfloat16)
+        return self._torch.from_numpy(array)
 
     def from_dlpack(self, obj: Any, device: Device | None = None, copy: bool | None = None) -> Any:
         if isinstance(obj, self._torch.Tensor):
             raw = obj.clone() if copy else obj
         elif _dlpack_device_type(obj) == _DLPACK_CPU:
             try:
-                raw = self._torch.from_numpy(self._host_array(obj, copy))
+                raw = self._from_numpy(self._host_array(obj, copy))
             except BufferError:
                 if copy is not False or not _immutable_backend_array(obj):
                     raise
@@ -531,7 +540,70 @@ class TorchBackend(Backend):
     def to_numpy(self, raw: Any) -> Any:
         # .cpu() is the tensor itself on the host (zero-copy); item() and repr() of a
         # GPU Tensor get here too, and copy (Tensor.numpy() refuses GPU data before)
-        return _resolved(raw).cpu().numpy()
+        host = _resolved(raw).cpu()
+        if host.dtype == self._torch.bfloat16:
+            # torch's numpy() and DLPack refuse bfloat16; its bits, viewed as ml_dtypes' bfloat16, share memory
+            return host.view(self._torch.int16).numpy().view(self._bfloat16_numpy())
+        return host.numpy()
+
+    def _bfloat16_numpy(self) -> Any:
+        from .numpy import half_dtypes
+        from .._dtypes import bfloat16
+
+        native = half_dtypes().get(bfloat16)
+        if native is None:
+            raise TypeError("exporting bfloat16 to NumPy needs ml_dtypes (pip install ml_dtypes); "
+                            "or cast first with ut.astype(t, ut.float32)")
+        return native
+
+    # -- unitensor.extras ------------------------------------------------------------
+
+    def extras(self) -> dict[str, Callable[..., Any]]:
+        torch = self._torch
+
+        def logsumexp(x: Any, /, *, axis: Any = None, keepdims: bool = False) -> Any:
+            return torch.logsumexp(x, dim=tuple(range(x.ndim)) if axis is None else axis, keepdim=keepdims)
+
+        def top_k(x: Any, k: int, /, *, axis: int = -1) -> tuple[Any, Any]:
+            values, indices = torch.topk(x, k, dim=axis)
+            return values, indices
+
+        return {"einsum": torch.einsum, "logsumexp": logsumexp, "top_k": top_k,
+                "softmax": lambda x, /, *, axis=-1: torch.softmax(x, dim=axis),
+                "log_softmax": lambda x, /, *, axis=-1: torch.log_softmax(x, dim=axis)}
+
+    # -- random numbers --------------------------------------------------------------
+
+    def random(self, method: str, key: Any, shape: tuple[int, ...], dtype: Any, device: Any,
+               **params: Any) -> Any:
+        """One draw with a torch.Generator seeded from the key (its CPU and CUDA streams differ)."""
+        from .numpy import key_seed
+
+        torch = self._torch
+        device = device if device is not None else torch.device("cpu")
+        generator = torch.Generator(device=device)
+        generator.manual_seed(key_seed(key) & 0x7FFF_FFFF_FFFF_FFFF)
+        where = {"generator": generator, "device": device}
+        if method == "uniform":
+            out = torch.rand(shape, dtype=dtype, **where)
+            return out * (params["high"] - params["low"]) + params["low"]
+        if method == "normal":
+            return torch.randn(shape, dtype=dtype, **where)
+        if method == "truncated_normal":
+            out = torch.empty(shape, dtype=dtype, device=device)
+            return torch.nn.init.trunc_normal_(out, a=params["lower"], b=params["upper"], generator=generator)
+        if method == "integers":
+            return torch.randint(params["low"], params["high"], shape, dtype=dtype, **where)
+        if method == "permutation":
+            return torch.randperm(params["n"], dtype=dtype, **where)
+        raise ValueError(f"unknown random method {method!r}")
+
+    def random_split(self, key: Any, num: int) -> Any:
+        # torch computes little in uint32 (pytorch/pytorch#58734): the words are hashed on the host
+        from . import _random
+
+        words = _random.split(self._np, key.cpu().numpy(), num)
+        return self._torch.from_numpy(words).to(key.device)
 
     # -- gradients -----------------------------------------------------------------
 
