@@ -217,6 +217,10 @@ class Tensor(_Base):  # type: ignore[valid-type,misc]
         """
         backend = self._backend
         raw = self._raw
+        if type(self) is Tensor:
+            exported = backend.host_numpy(raw)
+            if exported is not None:
+                return exported
         if not force:
             self._check_exportable()
         elif backend.requires_grad(raw) or self._traced():

@@ -408,7 +408,7 @@ class TorchBackend(Backend):
         return (Device("cpu"), *(Device("cuda", i) for i in range(count)))
 
     def devices(self) -> list[Device]:
-        return [*self._real_devices(), Device("meta")]
+        return [*self._real_devices(), _META]
 
     def native_device(self, device: Device) -> Any:
         device = self.check_device(device)
@@ -527,6 +527,14 @@ class TorchBackend(Backend):
             raise RuntimeError(
                 "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
         return _resolved(raw)
+
+    def host_numpy(self, raw: Any) -> Any:
+        # torch's own export refuses what Tensor.numpy() must refuse (GPU data, a tensor
+        # that requires grad, lazy conjugate/negative bits): those take the checked path
+        try:
+            return raw.numpy()
+        except (RuntimeError, TypeError):
+            return None
 
     def to_numpy(self, raw: Any) -> Any:
         # .cpu() is the tensor itself on the host (zero-copy); item() and repr() of a
@@ -962,6 +970,7 @@ def _named(result: type, function: Callable[..., Any]) -> Callable[..., Any]:
 
 
 _DLPACK_CPU = 1  # kDLCPU in DLPack's DLDeviceType
+_META = Device("meta")
 
 
 @functools.lru_cache(maxsize=64)
