@@ -348,6 +348,11 @@ def _general(name: str) -> tuple[Callable[..., Any], Callable[..., Any]]:
         return call(name, FUNCTIONS[name], args, kwargs)
 
     def function(*args: Any, **kwargs: Any) -> Any:
+        if cheap is not None:
+            out = cheap(name, args, kwargs)
+            if out is not None:
+                return out
+            return call(name, FUNCTIONS[name], args, kwargs)
         if fast and args and type(args[0]) is Tensor:
             backend = args[0]._backend
             raws = _plain_raws(backend, args, kwargs) if backend.fast_binary else None
@@ -451,7 +456,17 @@ def _cheap_join(name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Ten
         raws.append(raw)
     if not (same_dtype or backend.standard_promotion):
         return None
-    return _call_plain(name, backend, (raws,), kwargs)
+    try:  # the fast table: nothing to promote; an error retries on the full path, which translates it
+        impl = backend._functions.get(name) or backend.function(name)
+        raw = impl(raws, **kwargs) if kwargs else impl(raws)
+    except Exception:
+        return None
+    if not isinstance(raw, backend.array_types):
+        return None
+    out = _object_new(Tensor)
+    out._raw = raw
+    out._backend = backend
+    return out
 
 
 #: GENERAL functions whose slow path first tries a cheap call (Python scalars, sequences)
