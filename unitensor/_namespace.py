@@ -246,11 +246,20 @@ def _unary(name: str) -> tuple[Callable[..., Any], Callable[..., Any]]:
 def _binary(name: str) -> tuple[Callable[..., Any], Callable[..., Any]]:
     def slow(x1: Any, x2: Any, /) -> Any:
         # a plain Tensor and a Python scalar (ut.maximum(t, 0.0)): the call the full path would
-        # make, without its scan (a scalar takes no part in promotion or device checks there)
-        if type(x1) is Tensor and type(x2) in _PLAIN_SCALARS:
-            out = _with_scalar(name, x1, x1, x2)
-            if out is not None:
-                return out
+        # make, without its scan (a scalar takes no part in promotion or device checks there);
+        # the common order inline, the other through _with_scalar
+        if type(x1) is Tensor:
+            if type(x2) in _PLAIN_SCALARS:
+                backend = x1._backend
+                try:
+                    raw = backend.function(name)(x1._raw, x2)
+                except Exception:  # left to the full path, which raises the standard's error
+                    raw = None
+                if isinstance(raw, backend.array_types):
+                    out = _object_new(Tensor)
+                    out._raw = raw
+                    out._backend = backend
+                    return out
         elif type(x2) is Tensor and type(x1) in _PLAIN_SCALARS:
             out = _with_scalar(name, x2, x1, x2)
             if out is not None:

@@ -243,6 +243,15 @@ class Backend:
             raw = self.to_device(raw, device)
         return raw
 
+    def from_host_numpy(self, array: Any) -> Any:
+        """A native array on the host sharing the memory of NumPy ``array``, or None where this
+        backend has no such direct import (conversion then takes the DLPack path).
+
+        :meth:`Tensor.to` uses it to move host data between backends without the
+        checks the general path makes.
+        """
+        return None
+
     def dlpack_source(self, raw: Any) -> Any:
         """An object with ``__dlpack__`` holding this array's data (the array itself by default)."""
         return raw

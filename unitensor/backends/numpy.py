@@ -149,6 +149,9 @@ class NumpyBackend(Backend):
     def to_numpy(self, raw: Any) -> Any:
         return raw if isinstance(raw, self._np.ndarray) else self._np.asarray(raw)
 
+    def from_host_numpy(self, array: Any) -> Any:
+        return array
+
     def _clip(self, x: Any, /, min: Any = None, max: Any = None) -> Any:  # noqa: A002 - the standard's names
         """``x.clip(min, max)`` for a floating array and real Python bounds (~10x cheaper than
         array_api_compat's ``clip``): NumPy >= 2 then keeps ``x``'s dtype as the standard does.

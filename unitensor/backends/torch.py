@@ -61,6 +61,7 @@ from .._devices import Device
 from .._dtypes import ALL_DTYPES, DType, uint16, uint32, uint64
 from ._base import Backend, BackendError
 from ._keys import check_key
+from .numpy import from_dlpack_or_copy  # imports no framework at module level
 
 __all__ = ["TorchBackend"]
 
@@ -501,10 +502,17 @@ class TorchBackend(Backend):
             raw = self.to_device(raw, device)
         return raw
 
+    def from_host_numpy(self, array: Any) -> Any:
+        # a writable, native-order, C-contiguous array: torch shares it (a negative stride on an
+        # axis of length 1 makes from_numpy raise, and the caller take the checked path);
+        # anything else takes the checked path
+        flags = array.flags
+        if flags.writeable and flags.c_contiguous and array.dtype.isnative:
+            return self._torch.from_numpy(array)
+        return None
+
     def _host_array(self, obj: Any, copy: bool | None) -> Any:
         """A NumPy array torch can share: writable, non-negative strides, native byte order."""
-        from .numpy import from_dlpack_or_copy
-
         array = from_dlpack_or_copy(obj, copy=copy)
         if _torch_can_share(array):
             return array
