@@ -19,7 +19,6 @@ import threading
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from importlib.metadata import entry_points
 from typing import Any
 
 from ._base import Backend, BackendError
@@ -146,6 +145,9 @@ def _discover() -> None:
     with _lock:
         if _discovered:
             return
+        # imported here: importlib.metadata (with email and zipfile) costs ~20 ms at start-up
+        from importlib.metadata import entry_points
+
         found: dict[str, _Entry] = {}
         for ep in entry_points(group=GROUP):
             if _BUILTINS.get(ep.name) == ep.value:
