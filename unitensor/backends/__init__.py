@@ -18,7 +18,6 @@ import importlib.util
 import threading
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from ._base import Backend, BackendError
@@ -54,15 +53,22 @@ class BackendNotInstalledError(ImportError, BackendError):
     """The backend is registered but its framework cannot be imported."""
 
 
-@dataclass
 class _Entry:
-    name: str
-    target: Any  # "module:Class", a Backend class, a Backend instance or a loader callable
-    origin: str
-    backend: Backend | None = None
-    cls: type | None = None
-    error: BaseException | None = None
-    lock: threading.Lock = field(default_factory=threading.Lock)
+    """One registered backend: where it comes from, and once loaded, the Backend object.
+
+    (A plain class: importing ``dataclasses`` costs a few ms at start-up.)
+    """
+
+    __slots__ = ("name", "target", "origin", "backend", "cls", "error", "lock")
+
+    def __init__(self, name: str, target: Any, origin: str) -> None:
+        self.name = name
+        self.target = target  # "module:Class", a Backend class, a Backend instance or a loader callable
+        self.origin = origin
+        self.backend: Backend | None = None
+        self.cls: type | None = None
+        self.error: BaseException | None = None
+        self.lock = threading.Lock()
 
     def backend_class(self) -> type | None:
         """The Backend class, imported without importing the framework (None for loaders)."""
