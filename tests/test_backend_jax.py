@@ -724,15 +724,3 @@ def test_cuda_devices_and_export():
     assert t.numpy(force=True).tolist() == [1.0, 2.0]
     assert t.cpu().device == "cpu"
 
-
-def test_host_arrays_move_to_jax_sharing_aligned_memory_and_copying_the_rest():
-    buffer = np.zeros(1024 + 16, np.float32)
-    start = (-buffer.ctypes.data % 64) // 4
-    aligned = buffer[start:start + 1024]
-    aligned[:] = np.arange(1024)
-    moved = ut.astensor(aligned).to(backend="jax")
-    assert moved.backend.name == "jax" and np.shares_memory(np.asarray(moved.raw), aligned)
-    unaligned = np.arange(9, dtype=np.float32)[1:]
-    assert ut.astensor(unaligned).to(backend="jax").tolist() == unaligned.tolist()
-    strided = np.arange(8, dtype=np.float32)[::-2]
-    assert ut.astensor(strided).to(backend="jax").tolist() == strided.tolist()

@@ -57,14 +57,15 @@ def convert(t: Tensor, *, device: Device | str | None = None, backend: Any = Non
 def _host_to_host(t: Tensor, target: _registry.Backend) -> Tensor | None:
     """``t.to(backend=target)`` for host data outside any gradient computation, sharing memory; else None.
 
-    The source's ``host_numpy`` answers only for such data (None for a Tensor
-    that requires grad, GPU data, a tracer), and the target's
+    Only between two mutable or two immutable backends (sharing between the
+    two kinds copies by default). The source's ``host_numpy`` answers only for
+    such data (None for a Tensor that requires grad, GPU data, a tracer), and the target's
     ``from_host_numpy`` only where it can share the array; everything else
     takes the general path, whose checks and errors apply unchanged.
     """
     source = t._backend
-    if target is source:
-        return None
+    if target is source or source.mutable != target.mutable:
+        return None  # one side immutable: the general path copies by default (see _transfer)
     array = source.host_numpy(t._raw)
     if array is None:
         return None

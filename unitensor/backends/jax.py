@@ -534,17 +534,6 @@ class JaxBackend(Backend):
     def to_numpy(self, raw: Any) -> Any:
         return self._np.asarray(raw) if self._host_only else super().to_numpy(raw)
 
-    def from_host_numpy(self, array: Any) -> Any:
-        # XLA aliases compact host memory aligned to 64 bytes; other arrays are copied, as
-        # from_dlpack would after failing (raising costs more than the copy of a small array).
-        # 64-bit data without x64 raises here, and the checked path then explains.
-        if not self._host_only:
-            return None  # the checked path chooses the device
-        self._check_source_dtype(array)
-        if array.ctypes.data % 64 == 0 and array.flags.c_contiguous and array.flags.writeable:
-            return self.xp.from_dlpack(array)
-        return _strongly_typed(self.xp.asarray(array))
-
     # -- gradients --------------------------------------------------------------
     #
     # Gradients use JAX's own transformations; the autodiff module adds
