@@ -8,6 +8,7 @@ number to read.
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
 from ._timing import Timing, interleaved
@@ -17,6 +18,20 @@ BACKENDS = ("numpy", "torch", "jax", "dask", "strict")
 #: raw framework spellings of the export, for reference
 RAW_EXPORT = {"numpy": "np.asarray({a})", "torch": "{a}.numpy()", "jax": "np.asarray({a})",
               "strict": "np.from_dlpack({a})"}
+#: the frameworks' own fastest move of native array ``{a}`` from a source to a target backend
+#: (zero-copy where the pair allows it, as unitensor's); (source, target) -> statement
+RAW_CONVERT = {
+    ("numpy", "torch"): "torch.from_numpy({a})", ("numpy", "jax"): "jnp.from_dlpack({a})",
+    ("numpy", "dask"): "da.from_array({a})", ("numpy", "strict"): "xps.asarray({a})",
+    ("torch", "numpy"): "{a}.numpy()", ("torch", "jax"): "jnp.from_dlpack({a})",
+    ("torch", "dask"): "da.from_array({a}.numpy())", ("torch", "strict"): "xps.from_dlpack({a})",
+    ("jax", "numpy"): "np.asarray({a})", ("jax", "torch"): "torch.from_dlpack({a})",
+    ("jax", "dask"): "da.from_array(np.asarray({a}))", ("jax", "strict"): "xps.from_dlpack({a})",
+    ("dask", "numpy"): "{a}.compute()", ("dask", "torch"): "torch.from_numpy({a}.compute())",
+    ("dask", "jax"): "jnp.asarray({a}.compute())", ("dask", "strict"): "xps.asarray({a}.compute())",
+    ("strict", "numpy"): "np.from_dlpack({a})", ("strict", "torch"): "torch.from_dlpack({a})",
+    ("strict", "jax"): "jnp.from_dlpack({a})", ("strict", "dask"): "da.from_array(np.from_dlpack({a}))",
+}
 
 
 def _loaded_backends() -> tuple[list[str], dict[str, str]]:
@@ -60,7 +75,20 @@ def _paths(backends: list[str], size: int) -> dict[str, tuple[str, str]]:
         for target in backends:
             if source != target:
                 paths[f"{source} -> {target}"] = (f"t_{source}_{size}.to(backend={target!r})", f"t_{source}_{size}")
+                raw = RAW_CONVERT.get((source, target))
+                if raw:
+                    paths[f"{source} -> {target} raw"] = (raw.format(a=f"a_{source}_{size}"), f"t_{source}_{size}")
     return paths
+
+
+def _raw_of(name: str) -> str | None:
+    """The name of the raw baseline of unitensor path ``name`` (None for a raw path or one without)."""
+    if " raw" in name:
+        return None
+    if " -> " in name:
+        return f"{name} raw"
+    backend, _, _ = name.partition(" ")
+    return next((f"{backend} raw {raw.format(a='a')}" for b, raw in RAW_EXPORT.items() if b == backend), None)
 
 
 def _namespace(backends: list[str]) -> dict[str, Any]:
@@ -69,6 +97,11 @@ def _namespace(backends: list[str]) -> dict[str, Any]:
     import unitensor as ut
 
     ns: dict[str, Any] = {"np": np, "ut": ut}
+    for module, alias in (("torch", "torch"), ("jax.numpy", "jnp"), ("dask.array", "da"), ("array_api_strict", "xps")):
+        try:
+            ns[alias] = importlib.import_module(module)
+        except ImportError:
+            pass
     for size in SIZES:
         host = np.arange(size, dtype=np.float32)
         for name in backends:
@@ -105,9 +138,13 @@ def run(*, rounds: int, sample_s: float, budget_s: float = 2.0) -> dict[str, Any
             ns_by_size[size] = timing.median if isinstance(timing, Timing) else timing
         small, big = ns_by_size[SIZES[0]], ns_by_size[SIZES[-1]]
         ok = isinstance(small, float) and isinstance(big, float)
+        raw_name = _raw_of(name)
+        raw_small = timings.get(f"{raw_name} @{SIZES[0]}") if raw_name in names else None
+        over_raw = (small / raw_small.median if ok and isinstance(raw_small, Timing) else None)
         rows.append({"name": name, "zero_copy": zero_copy[name],
                      "ns": {str(size): value for size, value in ns_by_size.items()},
-                     "ratio": big / small if ok else None,
+                     "ratio": big / small if ok else None, "raw": raw_name if over_raw is not None else None,
+                     "over_raw": over_raw,
                      "error": None if ok else (small if isinstance(small, str) else big)})
     return {"sizes": list(SIZES), "backends": backends, "skipped": skipped, "paths": rows}
 
@@ -127,11 +164,12 @@ def table(result: dict[str, Any]) -> str:
     if result["skipped"]:
         lines.append("   not measured: " + "; ".join(f"{k}: {v}" for k, v in result["skipped"].items()))
     head = "".join(f"{'n=%.0e' % s:>12}" for s in result["sizes"])
-    lines.append(f"{'path':<34}{'zero-copy':>10}{head}{'1e7/1e2':>10}")
+    lines.append(f"{'path':<34}{'zero-copy':>10}{head}{'1e7/1e2':>10}{'/raw @1e2':>11}")
     for row in result["paths"]:
         cells = "".join(f"{_fmt(row['ns'][str(s)]):>12}" for s in result["sizes"])
         ratio = f"{row['ratio']:.1f}x" if row["ratio"] is not None else "n/a"
-        lines.append(f"{row['name']:<34}{'yes' if row['zero_copy'] else 'no':>10}{cells}{ratio:>10}")
+        over = f"{row['over_raw']:.2f}x" if row.get("over_raw") is not None else ""
+        lines.append(f"{row['name']:<34}{'yes' if row['zero_copy'] else 'no':>10}{cells}{ratio:>10}{over:>11}")
         if row["error"]:
             lines.append(f"    error: {row['error']}")
     return "\n".join(lines)

@@ -67,5 +67,5 @@ def table(result: dict[str, Any]) -> str:
             f"import unitensor                      {result['unitensor_ms']:7.1f} ms ({result['overhead_ms']:+.1f} ms "
             f"vs numpy; fastest runs {result['overhead_best_ms']:+.1f} ms)\n"
             f"import unitensor + ut.asarray([1.0])  {result['first_use_ms']:7.1f} ms "
-            f"({result['first_use_overhead_ms']:+.1f} ms vs numpy: loads numpy, reads the entry points)\n"
+            f"({result['first_use_overhead_ms']:+.1f} ms vs numpy: loads numpy and the numpy backend)\n"
             f"frameworks imported by `import unitensor`: {imported}")

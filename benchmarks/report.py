@@ -1,4 +1,4 @@
-"""Issue 6's targets, checked against one run's results, and the chart of dispatch overhead."""
+"""Issues 6 and 13's targets, checked against one run's results, and the chart of dispatch overhead."""
 
 from __future__ import annotations
 
@@ -17,6 +17,18 @@ TAPE_RATIO = {"small": 0.7, "large": 1.0}
 #: the facade's extra time over native torch / jax gradients
 NATIVE_GRAD_OVERHEAD = 0.10
 
+# issue 13: research code at native speed
+#: median overhead over the widened operation set, and the most any one operation may add (ns)
+WIDE_MEDIAN_NS = {"numpy": 150.0, "torch": 300.0}
+WIDE_MAX_NS = 1000.0
+#: training loop (100 steps), unitensor / native, per ratio name of benchmarks.workloads
+TRAINING_LIMITS = {"numpy tape / HIPS autograd": {"small": 0.5, "large": 0.5},
+                   "torch / torch autograd": {"small": 1.10},
+                   "jax / jax (no jit)": {"small": 1.05, "large": 1.05}}
+KERNEL_RATIO = 1.05
+CONVERSION_RATIO = 2.0
+FIRST_USE_MS = 20.0
+
 
 def _row(target: str, measured: str, ok: bool | None, by: str = "") -> dict[str, Any]:
     status = "n/a" if ok is None else ("PASS" if ok else "MISS")
@@ -33,6 +45,54 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
     from .transforms import targets as transform_targets
 
     rows += transform_targets(results.get("transforms"))
+    rows += _issue13_targets(results)
+    return rows
+
+
+def _issue13_targets(results: dict[str, Any]) -> list[dict[str, Any]]:
+    rows = []
+    for key, block in (results.get("dispatch") or {}).items():
+        framework = block.get("framework")
+        if "summary" not in block or framework not in WIDE_MEDIAN_NS:
+            continue
+        ours = block["summary"]["unitensor"]
+        if ours["median_overhead_ns"] is None:
+            continue
+        limit = WIDE_MEDIAN_NS[framework]
+        rows.append(_row(f"[13] dispatch {key}: median over {ours['ops_measured']} ops <= +{limit:.0f} ns",
+                         f"+{ours['median_overhead_ns']:.0f} ns", ours["median_overhead_ns"] <= limit,
+                         f"{ours['median_overhead_ns'] - limit:+.0f} ns"))
+        rows.append(_row(f"[13] dispatch {key}: no op above +{WIDE_MAX_NS:.0f} ns",
+                         f"worst {ours['max_overhead_op']} +{ours['max_overhead_ns']:.0f} ns",
+                         ours["max_overhead_ns"] <= WIDE_MAX_NS, f"{ours['max_overhead_ns'] - WIDE_MAX_NS:+.0f} ns"))
+    workloads = results.get("workloads") or {}
+    for size, block in workloads.get("training", {}).items():
+        for name, limits in TRAINING_LIMITS.items():
+            if size not in limits:
+                continue
+            ratio, limit = block["ratios"].get(name), limits[size]
+            rows.append(_row(f"[13] training {size} MLP: {name} <= {limit:.2f}x",
+                             "not available" if ratio is None else
+                             f"{ratio:.2f}x (best rounds {block['ratios_best'][name]:.2f}x)",
+                             None if ratio is None else ratio <= limit,
+                             "" if ratio is None else f"{ratio / limit:.2f}x the limit"))
+    for name, block in workloads.get("kernels", {}).items():
+        ratio = block["ratio"]
+        rows.append(_row(f"[13] kernel {name} <= {KERNEL_RATIO:.2f}x native",
+                         "not available" if ratio is None else f"{ratio:.3f}x (best rounds {block['ratio_best']:.3f}x)",
+                         None if ratio is None else ratio <= KERNEL_RATIO,
+                         "" if ratio is None else f"{(ratio - 1) * 100:+.1f}%"))
+    for path in (results.get("export") or {}).get("paths", []):
+        if path.get("over_raw") is None:
+            continue
+        rows.append(_row(f"[13] conversion {path['name']} <= {CONVERSION_RATIO:.0f}x {path['raw']} (at 1e2)",
+                         f"{path['over_raw']:.2f}x", path["over_raw"] <= CONVERSION_RATIO,
+                         f"{path['over_raw'] / CONVERSION_RATIO:.2f}x the limit"))
+    imported = results.get("import")
+    if imported:
+        over = imported["first_use_overhead_ms"]
+        rows.append(_row(f"[13] import unitensor + first ut.asarray <= numpy + {FIRST_USE_MS:.0f} ms",
+                         f"{over:+.1f} ms", over <= FIRST_USE_MS, f"{over - FIRST_USE_MS:+.1f} ms"))
     return rows
 
 
@@ -116,7 +176,7 @@ def _gradient_targets(result: dict[str, Any] | None) -> list[dict[str, Any]]:
 
 
 def targets_table(rows: list[dict[str, Any]]) -> str:
-    lines = ["\n## targets (issue 6)"]
+    lines = ["\n## targets (issue 6; [13]: issue 13)"]
     for row in rows:
         by = f"  ({row['by']})" if row["by"] and row["status"] != "n/a" else ""
         lines.append(f"[{row['status']:>4}] {row['target']}: {row['measured']}{by}")

@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from . import dispatch, export, gradients, importtime, report, transforms
+from . import dispatch, export, gradients, importtime, report, transforms, workloads
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -23,6 +23,7 @@ SECTIONS: dict[str, tuple[Any, dict[str, Any], dict[str, Any]]] = {
                {"rounds": 41, "sample_s": 0.002, "budget_s": 2.0}),
     "gradients": (gradients, {"rounds": 15, "sample_s": 0.005}, {"rounds": 41, "sample_s": 0.01}),
     "transforms": (transforms, {"rounds": 15, "sample_s": 0.005}, {"rounds": 41, "sample_s": 0.01}),
+    "workloads": (workloads, {"rounds": 3}, {"rounds": 9}),
 }
 
 
@@ -50,7 +51,7 @@ def machine() -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="fewer rounds: a couple of minutes")
+    parser.add_argument("--quick", action="store_true", help="fewer rounds: about five minutes")
     parser.add_argument("--only", nargs="+", choices=list(SECTIONS), help="run only these sections")
     parser.add_argument("--frameworks", nargs="+", choices=dispatch.FRAMEWORKS,
                         help="dispatch section: only these frameworks")

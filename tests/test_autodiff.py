@@ -7,6 +7,8 @@ computed with NumPy.
 
 from __future__ import annotations
 
+import functools
+import operator
 from typing import Any
 
 import numpy as np
@@ -60,6 +62,32 @@ def test_gradients_come_back_in_the_structure_backend_and_dtype_of_the_inputs(ba
                                 (grads["head"][0], hidden.T @ d_out, params["head"][0])]:
         assert got.backend.name == backend and got.dtype == like.dtype and got.device == like.device
         close(got, expected, backend)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_one_gradient_function_follows_each_calls_structure_and_checks(backend: str, engine: str | None) -> None:
+    """Structures and leaf checks are cached from call to call: a new structure, or a leaf of a
+    dtype that cannot be differentiated, must still be seen on the next call."""
+    value_and_grad = ut.value_and_grad(lambda p: functools.reduce(operator.add, [ut.sum(x * x) for x in _leaves(p)]),
+                                       engine=engine)
+    a, b, c = tensor([1.0, 2.0], backend), tensor([3.0], backend), tensor([[-1.0]], backend)
+    for params in ({"a": a, "b": b}, {"a": a, "b": b}, {"b": b, "a": a}, [a, (b, {"c": c})], (a,), {"a": a, "b": b}):
+        value, grads = value_and_grad(params)
+        assert type(grads) is type(params)
+        assert [g.tolist() for g in _leaves(grads)] == [(2 * x).tolist() for x in _leaves(params)]
+        assert list(grads) == list(params) if isinstance(params, dict) else True
+    with pytest.raises(TypeError, match="floating-point"):
+        value_and_grad({"a": a, "b": ut.asarray([1, 2], backend=backend)})
+    with pytest.raises(TypeError, match="Tensors"):
+        value_and_grad({"a": a, "b": 2.0})
+
+
+def _leaves(tree: Any) -> list[Any]:
+    if isinstance(tree, dict):
+        return [leaf for value in tree.values() for leaf in _leaves(value)]
+    if isinstance(tree, (list, tuple)):
+        return [leaf for value in tree for leaf in _leaves(value)]
+    return [tree]
 
 
 @pytest.mark.parametrize("engine", ENGINES)

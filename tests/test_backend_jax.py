@@ -723,3 +723,4 @@ def test_cuda_devices_and_export():
         t.numpy()
     assert t.numpy(force=True).tolist() == [1.0, 2.0]
     assert t.cpu().device == "cpu"
+

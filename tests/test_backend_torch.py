@@ -618,3 +618,20 @@ def test_slow_matmul_matches_the_complete_implementation(operands):
               torch.tensor(np.arange(6).reshape(3, 2)).to(torch.float32 if operands == "one dtype" else torch.int64))
     for name in ("matmul", "linalg.matmul"):
         _assert_same_outcome(ut.backends.get("torch").function(name)(x1, x2), _complete(name)(x1, x2))
+
+
+def test_host_conversions_share_memory_and_keep_their_checks():
+    a = np.arange(6, dtype=np.float32)
+    moved = ut.astensor(a).to(backend="torch")
+    assert moved.raw.data_ptr() == a.ctypes.data
+    back = moved.to(backend="numpy")
+    assert np.shares_memory(back.raw, a) and back.backend.name == "numpy"
+    read_only = a.copy()
+    read_only.flags.writeable = False
+    copied = ut.astensor(read_only).to(backend="torch")  # torch cannot share it: a copy, same values
+    assert copied.raw.data_ptr() != read_only.ctypes.data and copied.tolist() == read_only.tolist()
+    assert ut.astensor(a[::-2]).to(backend="torch").tolist() == a[::-2].tolist()
+    with pytest.raises(RuntimeError, match="requires grad"):
+        ut.astensor(torch.ones(2, requires_grad=True)).to(backend="numpy")
+    conjugate = ut.astensor(torch.tensor([1 + 2j]).conj()).to(backend="numpy")
+    assert conjugate.tolist() == [1 - 2j]

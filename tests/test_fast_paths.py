@@ -299,3 +299,74 @@ def test_jax_fast_table_skips_the_error_translation():
     backend = ut.backends.get("jax")
     assert backend.function("add") is not jnp.add  # the slow path translates JAX's TypeError
     assert backend._functions["add"] is jnp.add
+
+
+# -- Python scalars and sequences: the cheap entry of the slow path -----------------
+
+NAN_X = np.array([[1.5, np.nan, -3.0], [0.25, 4.0, -1.0]], dtype=np.float32)
+
+SCALAR_CALLS = {
+    "maximum(t, 0.0)": (lambda t, c: ut.maximum(t, 0.0), lambda x, c: np.maximum(x, np.float32(0.0))),
+    "maximum(0, t)": (lambda t, c: ut.maximum(0, t), lambda x, c: np.maximum(np.float32(0), x)),
+    "minimum(t, 1)": (lambda t, c: ut.minimum(t, 1), lambda x, c: np.minimum(x, np.float32(1))),
+    "maximum(t, nan)": (lambda t, c: ut.maximum(t, float("nan")), lambda x, c: np.maximum(x, np.float32("nan"))),
+    "where(c, t, 0.0)": (lambda t, c: ut.where(c, t, 0.0), lambda x, c: np.where(c, x, np.float32(0.0))),
+    "where(c, 2.5, t)": (lambda t, c: ut.where(c, 2.5, t), lambda x, c: np.where(c, np.float32(2.5), x)),
+    "clip(t, 0, 1)": (lambda t, c: ut.clip(t, 0, 1), lambda x, c: np.clip(x, np.float32(0), np.float32(1))),
+    "clip(t, max=0.5)": (lambda t, c: ut.clip(t, max=0.5), lambda x, c: np.minimum(x, np.float32(0.5))),
+    "clip(t, -1.0)": (lambda t, c: ut.clip(t, -1.0), lambda x, c: np.maximum(x, np.float32(-1.0))),
+}
+
+
+@pytest.mark.parametrize("case", list(SCALAR_CALLS))
+def test_python_scalars_in_functions_keep_the_tensors_dtype_and_numpys_values(backend, case):
+    ours, reference = SCALAR_CALLS[case]
+    t = tensor(NAN_X, backend)
+    condition = NAN_X > 0.5
+    got = ours(t, tensor(condition, backend))
+    assert got.dtype is ut.float32 and got.backend is t.backend
+    np.testing.assert_array_equal(got.numpy(force=True), reference(NAN_X, condition))
+
+
+def test_python_scalars_in_integer_functions_follow_the_integer_dtype(backend):
+    t = tensor([[1, -5, 3]], backend, np.int16)
+    got = ut.maximum(t, 2)
+    assert got.dtype is ut.int16
+    np.testing.assert_array_equal(got.numpy(force=True), [[2, 2, 3]])
+    assert ut.where(t > 0, t, 0).dtype is ut.int16
+    assert ut.clip(t, 0, 2).tolist() == [[1, 0, 2]]
+
+
+def test_python_scalars_cannot_hide_bad_input(backend):
+    t = tensor(X, backend)
+    with pytest.raises(TypeError, match="two Python scalars"):
+        ut.maximum(1.0, 2.0)
+    other = "strict" if backend != "strict" else "numpy"
+    if other in ut.backends.available():
+        with pytest.raises(TypeError, match="backends"):
+            ut.where(tensor(X > 0, other), t, 0.0)
+
+
+@pytest.mark.parametrize("join", ["concat", "stack"])
+@pytest.mark.parametrize("sequence", [list, tuple])
+def test_sequences_of_tensors_match_numpy(backend, join, sequence):
+    x, y = tensor(X, backend), tensor(Y, backend)
+    for kwargs in ({}, {"axis": 1}, {"axis": -1}):
+        got = getattr(ut, join)(sequence([x, y, x]), **kwargs)
+        expected = getattr(np, "concatenate" if join == "concat" else "stack")([X, Y, X], **kwargs)
+        assert got.dtype is ut.float32
+        np.testing.assert_array_equal(got.numpy(force=True), expected)
+
+
+@pytest.mark.parametrize("join", ["concat", "stack"])
+def test_sequences_of_tensors_promote_by_the_standard_and_refuse_mixing(backend, join):
+    x = tensor([1, 2], backend, np.int8)
+    y = tensor([3, 4], backend, np.int32)
+    assert getattr(ut, join)([x, y]).dtype is ut.int32
+    with pytest.raises(ValueError):
+        ut.stack([x, tensor([1, 2, 3], backend, np.int8)]) if join == "stack" else ut.concat(
+            [tensor(X, backend), tensor([1.0], backend, np.float32)])
+    other = "strict" if backend != "strict" else "numpy"
+    if other in ut.backends.available():
+        with pytest.raises(TypeError, match="backends"):
+            getattr(ut, join)([x, tensor([1, 2], other, np.int8)])

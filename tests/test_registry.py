@@ -70,6 +70,46 @@ def test_available_imports_no_framework():
     assert {"numpy", "torch", "jax", "cupy", "dask", "strict"} <= set(result["names"])
 
 
+def test_first_use_of_a_builtin_reads_no_entry_points(tmp_path):
+    """Entry points are read only for a name no built-in has (reading them costs tens of ms)."""
+    site = build_distribution(tmp_path / "site")
+    done = run_python("""
+        import importlib.metadata, json, warnings
+        warnings.simplefilter("ignore")
+        reads = []
+        real = importlib.metadata.entry_points
+        importlib.metadata.entry_points = lambda **kw: reads.append(kw) or real(**kw)
+        import unitensor as ut
+        t = ut.asarray([1.0, 2.0])
+        total = float(ut.sum(ut.astensor(ut.backends.get("numpy").xp.ones(3)) * t[0]))
+        ut.backends.get("strict")
+        before = len(reads)
+        plugin = ut.asarray([1.0], backend="thirdparty").backend.name
+        print(json.dumps({"before": before, "after": len(reads), "total": total, "plugin": plugin}))
+    """, path=site)
+    result = json.loads(done.stdout.splitlines()[-1])
+    assert result["before"] == 0
+    assert result["after"] == 1  # a plugin's name reads them, once
+    assert result["total"] == 3.0 and result["plugin"] == "thirdparty"
+
+
+def test_a_plugin_cannot_take_a_builtin_name_through_an_entry_point(tmp_path):
+    site = build_distribution(tmp_path / "site")
+    rival = site / "unitensor_rival-2.0.dist-info"
+    rival.mkdir()
+    (rival / "METADATA").write_text("Metadata-Version: 2.1\nName: unitensor-rival\nVersion: 2.0\n")
+    (rival / "entry_points.txt").write_text("[unitensor.backends]\nnumpy = unitensor_rival:Backend\n")
+    done = run_python("""
+        import warnings
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            import unitensor as ut
+            names = ut.backends.names()
+        print(type(ut.backends.get("numpy")).__module__, any("built-in" in str(w.message) for w in caught))
+    """, path=site)
+    assert done.stdout.split() == ["unitensor.backends.numpy", "True"]
+
+
 def test_available_is_sorted_and_names_every_registered(toy):
     assert ut.backends.available() == sorted(ut.backends.available())
     assert "toy" in ut.backends.available()

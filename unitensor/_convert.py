@@ -28,6 +28,10 @@ _DLPACK_FAILURES = (BufferError, TypeError, RuntimeError, ValueError, AttributeE
 def convert(t: Tensor, *, device: Device | str | None = None, backend: Any = None,
             copy: bool | None = None) -> Tensor:
     """``t`` on ``device`` and ``backend`` (each kept when None); see :meth:`Tensor.to`."""
+    if device is None and copy is None and backend is not None and type(t) is Tensor:
+        moved = _host_to_host(t, _registry.get(backend))
+        if moved is not None:
+            return moved
     source = t._backend
     target_device = as_device(device) if device is not None else None
     target = _registry.get(backend) if backend is not None else _backend_for_device(source, target_device)
@@ -48,6 +52,28 @@ def convert(t: Tensor, *, device: Device | str | None = None, backend: Any = Non
     else:
         target.check_device(target_device)
     return new_tensor(_transfer(t, target, target_device, copy), target)
+
+
+def _host_to_host(t: Tensor, target: _registry.Backend) -> Tensor | None:
+    """``t.to(backend=target)`` for host data outside any gradient computation, sharing memory; else None.
+
+    Only between two mutable or two immutable backends (sharing between the
+    two kinds copies by default). The source's ``host_numpy`` answers only for
+    such data (None for a Tensor that requires grad, GPU data, a tracer), and the target's
+    ``from_host_numpy`` only where it can share the array; everything else
+    takes the general path, whose checks and errors apply unchanged.
+    """
+    source = t._backend
+    if target is source or source.mutable != target.mutable:
+        return None  # one side immutable: the general path copies by default (see _transfer)
+    array = source.host_numpy(t._raw)
+    if array is None:
+        return None
+    try:
+        raw = target.from_host_numpy(array)
+    except Exception:  # a dtype the target cannot wrap directly: the general path copies or explains
+        return None
+    return None if raw is None else new_tensor(raw, target)
 
 
 def _backend_for_device(source: _registry.Backend, device: Device | None) -> _registry.Backend:

@@ -245,6 +245,25 @@ def _unary(name: str) -> tuple[Callable[..., Any], Callable[..., Any]]:
 
 def _binary(name: str) -> tuple[Callable[..., Any], Callable[..., Any]]:
     def slow(x1: Any, x2: Any, /) -> Any:
+        # a plain Tensor and a Python scalar (ut.maximum(t, 0.0)): the call the full path would
+        # make, without its scan (a scalar takes no part in promotion or device checks there);
+        # the common order inline, the other through _with_scalar
+        if type(x1) is Tensor:
+            if type(x2) in _PLAIN_SCALARS:
+                backend = x1._backend
+                try:
+                    raw = backend.function(name)(x1._raw, x2)
+                except Exception:  # left to the full path, which raises the standard's error
+                    raw = None
+                if isinstance(raw, backend.array_types):
+                    out = _object_new(Tensor)
+                    out._raw = raw
+                    out._backend = backend
+                    return out
+        elif type(x2) is Tensor and type(x1) in _PLAIN_SCALARS:
+            out = _with_scalar(name, x2, x1, x2)
+            if out is not None:
+                return out
         if not isinstance(x1, Tensor) and not isinstance(x2, Tensor) and _is_scalar(x1) and _is_scalar(x2):
             raise TypeError(f"{_public_name(name)}() needs at least one array argument, got two Python scalars")
         return call(name, FUNCTIONS[name], (x1, x2), {})
@@ -269,6 +288,31 @@ def _binary(name: str) -> tuple[Callable[..., Any], Callable[..., Any]]:
         return slow(x1, x2)
 
     return function, slow
+
+
+#: Python scalars a namespace function passes to the framework as they are
+_PLAIN_SCALARS = frozenset({int, float, complex, bool})
+
+
+def _with_scalar(name: str, tensor: Tensor, x1: Any, x2: Any) -> Tensor | None:
+    """``name(x1, x2)`` for a plain Tensor and a Python scalar; None when the full path must decide.
+
+    The backend's complete implementation gets the native array and the
+    scalar, exactly as :func:`call` would give them (a scalar takes no part in
+    its promotion or device checks), without the scan of the arguments. An
+    error is left to the full path, which raises the standard's.
+    """
+    backend = tensor._backend
+    try:
+        raw = backend.function(name)(x1._raw if x1 is tensor else x1, x2._raw if x2 is tensor else x2)
+    except Exception:
+        return None
+    if not isinstance(raw, backend.array_types):
+        return None  # a framework's scalar (NumPy's 0-d results): the full path normalizes it
+    out = _object_new(Tensor)
+    out._raw = raw
+    out._backend = backend
+    return out
 
 
 def _array_first(name: str) -> tuple[Callable[..., Any], Callable[..., Any]]:
@@ -304,14 +348,21 @@ def _general(name: str) -> tuple[Callable[..., Any], Callable[..., Any]]:
     promoted_from = _promoted_from(name)
 
     arity = _ARITY.get(name)
+    cheap = _CHEAP_CALLS.get(name)
 
     def slow(*args: Any, **kwargs: Any) -> Any:
         if arity is not None and len(args) != arity:
             raise TypeError(f"{_public_name(name)}() takes {arity} positional arguments (arrays), "
                             f"got {len(args)}")
+        if cheap is not None:
+            out = cheap(name, args, kwargs)
+            if out is not None:
+                return out
         return call(name, FUNCTIONS[name], args, kwargs)
 
     def function(*args: Any, **kwargs: Any) -> Any:
+        if cheap is not None:  # scalars and sequences: the cheap call inside slow, after the arity check
+            return slow(*args, **kwargs)
         if fast and args and type(args[0]) is Tensor:
             backend = args[0]._backend
             raws = _plain_raws(backend, args, kwargs, arity) if backend.fast_binary else None
@@ -332,6 +383,105 @@ def _general(name: str) -> tuple[Callable[..., Any], Callable[..., Any]]:
         return slow(*args, **kwargs)
 
     return function, slow
+
+
+def _call_plain(name: str, backend: _registry.Backend, raw_args: tuple[Any, ...],
+                kwargs: dict[str, Any]) -> Tensor | None:
+    """The backend's complete ``name`` on native arguments, wrapped; None if it raises (the full path explains)."""
+    try:
+        raw = backend.function(name)(*raw_args, **kwargs)
+    except Exception:
+        return None
+    if not isinstance(raw, backend.array_types):
+        return None
+    out = _object_new(Tensor)
+    out._raw = raw
+    out._backend = backend
+    return out
+
+
+def _plain_kwargs(kwargs: dict[str, Any]) -> bool:
+    for value in kwargs.values():
+        if type(value) not in _PLAIN_KWARGS:
+            return False
+    return True
+
+
+def _cheap_where(name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Tensor | None:
+    """``where(c, x, 0.0)``: a plain condition and Tensor of one backend, and a Python scalar."""
+    if len(args) != 3 or kwargs:
+        return None
+    condition, x1, x2 = args
+    if type(condition) is not Tensor:
+        return None
+    backend = condition._backend
+    if not backend.fast_binary:
+        return None  # several devices: the full path compares them
+    if type(x1) is Tensor and type(x2) in _PLAIN_SCALARS and x1._backend is backend:
+        return _call_plain(name, backend, (condition._raw, x1._raw, x2), kwargs)
+    if type(x2) is Tensor and type(x1) in _PLAIN_SCALARS and x2._backend is backend:
+        return _call_plain(name, backend, (condition._raw, x1, x2._raw), kwargs)
+    return None
+
+
+def _cheap_clip(name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Tensor | None:
+    """``clip(t, 0, 1)``: a plain Tensor and Python scalars (or None) as bounds."""
+    if not args or type(args[0]) is not Tensor or len(args) > 3:
+        return None
+    for bound in (*args[1:], *kwargs.values()):
+        if bound is not None and type(bound) not in _PLAIN_SCALARS:
+            return None
+    if kwargs and not kwargs.keys() <= {"min", "max"}:
+        return None
+    x = args[0]
+    return _call_plain(name, x._backend, (x._raw, *args[1:]), kwargs)
+
+
+def _cheap_join(name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Tensor | None:
+    """``concat([a, b])`` and ``stack``: a list or tuple of plain Tensors of one backend and dtype.
+
+    Different dtypes are left to the full path unless the framework promotes
+    like the standard; so are several-device backends.
+    """
+    if len(args) != 1 or not _plain_kwargs(kwargs):
+        return None
+    arrays = args[0]
+    kind = type(arrays)
+    if (kind is not list and kind is not tuple) or not arrays:
+        return None
+    first = arrays[0]
+    if type(first) is not Tensor:
+        return None
+    backend = first._backend
+    if not backend.fast_binary:
+        return None
+    raws = []
+    dtype = first._raw.dtype
+    same_dtype = True
+    for item in arrays:
+        if type(item) is not Tensor or item._backend is not backend:
+            return None
+        raw = item._raw
+        same_dtype = same_dtype and raw.dtype is dtype
+        raws.append(raw)
+    if not (same_dtype or backend.standard_promotion):
+        return None
+    try:  # the fast table: nothing to promote; an error retries on the full path, which translates it
+        impl = backend._functions.get(name) or backend.function(name)
+        raw = impl(raws, **kwargs) if kwargs else impl(raws)
+    except Exception:
+        return None
+    if not isinstance(raw, backend.array_types):
+        return None
+    out = _object_new(Tensor)
+    out._raw = raw
+    out._backend = backend
+    return out
+
+
+#: GENERAL functions whose slow path first tries a cheap call (Python scalars, sequences)
+_CHEAP_CALLS: dict[str, Callable[[str, tuple[Any, ...], dict[str, Any]], Tensor | None]] = {
+    "where": _cheap_where, "clip": _cheap_clip, "concat": _cheap_join, "stack": _cheap_join}
 
 
 def _promoted_from(name: str) -> int | None:

@@ -227,6 +227,10 @@ class Tensor(_Base):  # type: ignore[valid-type,misc]
         """
         backend = self._backend
         raw = self._raw
+        if type(self) is Tensor:
+            exported = backend.host_numpy(raw)
+            if exported is not None:
+                return exported
         if not force:
             self._check_exportable()
         elif backend.requires_grad(raw) or self._traced():
@@ -260,9 +264,7 @@ class Tensor(_Base):  # type: ignore[valid-type,misc]
         its family's backend is used (NumPy to ``cuda`` gives CuPy, CuPy to
         ``cpu`` gives NumPy).
         """
-        from ._convert import convert
-
-        return convert(self, device=device, backend=backend, copy=copy)
+        return _convert()(self, device=device, backend=backend, copy=copy)
 
     def to_device(self, device: str | Device, /, *, stream: Any = None) -> Tensor:
         """The standard's spelling of :meth:`to`."""
@@ -384,6 +386,18 @@ def astensor(x: Any) -> Tensor:
             f"{type(x).__qualname__}; use ut.asarray(...) to build a Tensor from Python data")
     return new_tensor(x, backend)
 
+
+def _convert() -> Callable[..., Tensor]:
+    """:func:`unitensor._convert.convert` (imported on first use: it imports this module)."""
+    global _convert_function
+    if _convert_function is None:
+        from ._convert import convert
+
+        _convert_function = convert
+    return _convert_function
+
+
+_convert_function: Callable[..., Tensor] | None = None
 
 #: backend -> its bound array API namespace (filled by ``unitensor.namespace``)
 _NAMESPACES: dict[_registry.Backend, Any] = {}

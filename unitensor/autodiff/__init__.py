@@ -108,12 +108,12 @@ def value_and_grad(f: Callable[..., Any], argnums: int | Sequence[int] = 0, has_
     def value_and_grad_f(*args: Any, **kwargs: Any) -> Any:
         out, vjp_fn = _vjp(f, args, kwargs, argnums, has_aux, engine, "grad")
         value = out[0] if has_aux else out
-        if not isinstance(value, Tensor) or (value.ndim != 0 and value.size != 1):
+        if not isinstance(value, Tensor) or (len(value._raw.shape) != 0 and value.size != 1):
             what = f"a Tensor of shape {value.shape}" if isinstance(value, Tensor) else type(value).__name__
             raise TypeError(f"grad() needs f to return a Tensor with one element, got {what}; "
                             f"use ut.vjp or ut.jacobian for other outputs"
                             + ("" if has_aux else ", or has_aux=True if f returns (value, aux)"))
-        if value.dtype.kind not in ("real floating", "complex floating"):
+        if not _is_floating(value):
             raise TypeError(f"grad() needs f to return a floating-point Tensor, got {value.dtype}")
         gradient = vjp_fn(value, _final=True)  # _final: the cotangent is ones like this value
         return out, gradient if not isinstance(argnums, int) else gradient[0]
@@ -230,6 +230,22 @@ def _argnums(argnums: int | Sequence[int], n_args: int, caller: str) -> tuple[in
     return tuple(i % n_args for i in picked)
 
 
+#: (backend, native dtype) -> whether Tensors of it can be differentiated: every step checks
+#: every parameter, and reading the native dtype is cheaper than mapping it to a unitensor one
+_FLOATING: dict[tuple[Any, Any], bool] = {}
+
+
+def _is_floating(x: Tensor) -> bool:
+    try:
+        key = (x._backend, x._raw.dtype)
+        return _FLOATING[key]
+    except KeyError:
+        floating = _FLOATING[key] = x.dtype.kind in ("real floating", "complex floating")
+        return floating
+    except TypeError:  # a native dtype that cannot be hashed
+        return x.dtype.kind in ("real floating", "complex floating")
+
+
 def _check_leaves(leaves: list[Any], picked: tuple[int, ...], trees: list[Any], caller: str) -> None:
     if not leaves:
         raise ValueError(f"{caller}() found no Tensor to differentiate in argument(s) {picked}")
@@ -240,7 +256,7 @@ def _check_leaves(leaves: list[Any], picked: tuple[int, ...], trees: list[Any], 
             raise TypeError(f"{caller}() differentiates with respect to Tensors (or dicts, lists and tuples "
                             f"of them), but argument(s) {picked} hold a {type(x).__name__}; wrap it with "
                             f"ut.asarray(...) or leave it out of argnums")
-        if x.dtype.kind not in ("real floating", "complex floating"):
+        if not _is_floating(x):
             raise TypeError(f"{caller}() can only differentiate with respect to floating-point Tensors, "
                             f"but argument(s) {picked} hold a {x.dtype} Tensor; cast it with "
                             f"ut.astype(x, ut.float64) or leave it out of argnums")

@@ -1,9 +1,11 @@
 """The backend registry.
 
-Backends are found through the entry-point group ``unitensor.backends``
-(unitensor declares its own built-ins there too) or registered at run time
-with :func:`register`. Discovery is cached; :func:`refresh` reads the entry
-points again. Nothing here imports a framework: a backend's framework is
+The built-in backends are known without any lookup; third-party backends
+are found through the entry-point group ``unitensor.backends`` or registered
+at run time with :func:`register`. Reading the entry points costs tens of
+milliseconds, so it happens only when a name or an array type that no
+built-in backend claims is asked for (or :func:`names` / :func:`available`
+lists them all); it is cached, and :func:`refresh` reads them again. Nothing here imports a framework: a backend's framework is
 imported the first time :func:`get` loads it, or the first time an array of
 that framework is seen. A plugin that fails to load warns once, records its
 error, and never breaks the other backends.
@@ -16,8 +18,6 @@ import importlib.util
 import threading
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from importlib.metadata import entry_points
 from typing import Any
 
 from ._base import Backend, BackendError
@@ -29,9 +29,9 @@ __all__ = [
 
 GROUP = "unitensor.backends"
 
-#: Used only when unitensor runs from a source tree that was never installed,
-#: so its own entry points are missing; an installed unitensor reads them from
-#: the ``unitensor.backends`` group declared in pyproject.toml.
+#: The built-in backends, registered at import without reading entry points
+#: (pyproject.toml declares the same ones in the ``unitensor.backends`` group,
+#: for tools that list plugins; those entries are skipped here).
 _BUILTINS = {
     "numpy": "unitensor.backends.numpy:NumpyBackend",
     "torch": "unitensor.backends.torch:TorchBackend",
@@ -53,15 +53,22 @@ class BackendNotInstalledError(ImportError, BackendError):
     """The backend is registered but its framework cannot be imported."""
 
 
-@dataclass
 class _Entry:
-    name: str
-    target: Any  # "module:Class", a Backend class, a Backend instance or a loader callable
-    origin: str
-    backend: Backend | None = None
-    cls: type | None = None
-    error: BaseException | None = None
-    lock: threading.Lock = field(default_factory=threading.Lock)
+    """One registered backend: where it comes from, and once loaded, the Backend object.
+
+    (A plain class: importing ``dataclasses`` costs a few ms at start-up.)
+    """
+
+    __slots__ = ("name", "target", "origin", "backend", "cls", "error", "lock")
+
+    def __init__(self, name: str, target: Any, origin: str) -> None:
+        self.name = name
+        self.target = target  # "module:Class", a Backend class, a Backend instance or a loader callable
+        self.origin = origin
+        self.backend: Backend | None = None
+        self.cls: type | None = None
+        self.error: BaseException | None = None
+        self.lock = threading.Lock()
 
     def backend_class(self) -> type | None:
         """The Backend class, imported without importing the framework (None for loaders)."""
@@ -131,24 +138,45 @@ _discovered = False
 _type_cache: dict[type, Backend | None] = {}
 
 
+def _add_builtins() -> None:
+    for name, target in _BUILTINS.items():
+        _entries.setdefault(name, _Entry(name, target, "built-in"))  # run-time registrations win
+
+
 def _discover() -> None:
+    """Read the plugins' entry points (once): slow, so only for names no built-in has."""
     global _discovered
+    if _discovered:
+        return
     with _lock:
         if _discovered:
             return
+        # imported here: importlib.metadata (with email and zipfile) costs ~20 ms at start-up
+        from importlib.metadata import entry_points
+
         found: dict[str, _Entry] = {}
         for ep in entry_points(group=GROUP):
+            if _BUILTINS.get(ep.name) == ep.value:
+                continue  # an installed unitensor declaring its own built-in
+            if ep.name in _BUILTINS:
+                warnings.warn(
+                    f"the plugin entry point {ep.value} claims the name {ep.name!r} of a built-in backend "
+                    f"and is ignored; register it under another name, or with "
+                    f"ut.backends.register({ep.name!r}, ..., replace=True)", RuntimeWarning, stacklevel=3)
+                continue
             if ep.name in found and found[ep.name].target != ep.value:
                 warnings.warn(
                     f"two plugins register unitensor backend {ep.name!r} ({found[ep.name].target} and "
                     f"{ep.value}); using the first", RuntimeWarning, stacklevel=3)
                 continue
             found[ep.name] = _Entry(ep.name, ep.value, f"entry point {ep.value}")
-        for name, target in _BUILTINS.items():
-            found.setdefault(name, _Entry(name, target, "built-in"))
         for name, entry in found.items():
             _entries.setdefault(name, entry)  # run-time registrations win
+        _type_cache.clear()  # a type no backend claimed before may belong to a plugin
         _discovered = True
+
+
+_add_builtins()
 
 
 def refresh() -> None:
@@ -158,6 +186,7 @@ def refresh() -> None:
         for name in [n for n, e in _entries.items() if not e.origin.startswith("register")]:
             if _entries[name].backend is None:
                 del _entries[name]
+        _add_builtins()
         _discovered = False
         _type_cache.clear()
     _discover()
@@ -192,6 +221,7 @@ def register(name: str, backend: Backend | type | Callable[[], Backend] | str, *
 
 def unregister(name: str) -> None:
     """Remove a backend registered with :func:`register`."""
+    _discover()
     with _lock:
         if _entries.pop(name, None) is None:
             raise UnknownBackendError(f"no backend named {name!r} is registered")
@@ -216,8 +246,10 @@ def get(name: str | Backend) -> Backend:
     """The backend object for ``name``, loading (and importing) its framework on first use."""
     if isinstance(name, Backend):
         return name
-    _discover()
     entry = _entries.get(name)  # type: ignore[arg-type]
+    if entry is None and not _discovered:  # not built in: perhaps a plugin's
+        _discover()
+        entry = _entries.get(name)  # type: ignore[arg-type]
     if entry is None:
         raise UnknownBackendError(
             f"unknown backend {name!r}; registered backends are {', '.join(names())} "
@@ -238,7 +270,16 @@ def backend_of(x: object) -> Backend | None:
 def _find_backend_for_type(tp: type, x: object) -> Backend | None:
     root = tp.__module__.partition(".")[0]
     root = _MODULE_ALIASES.get(root, root)
-    _discover()
+    found = _search_entries(root, x)
+    # Python data (lists, floats) is nobody's native array: no need to read the plugins for it
+    if found is None and not _discovered and root != "builtins":
+        _discover()
+        found = _search_entries(root, x)
+    return found
+
+
+def _search_entries(root: str, x: object) -> Backend | None:
+    """The first registered backend claiming module ``root`` that owns ``x``."""
     with _lock:
         entries = list(_entries.values())
     entries.sort(key=lambda entry: entry.name != root)  # the backend named like the module first

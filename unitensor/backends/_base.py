@@ -23,6 +23,9 @@ from .._dtypes import ALL_DTYPES, HALF_DTYPES, DType
 
 __all__ = ["Backend", "BackendError"]
 
+#: the host device: one object, handed out by every call (parsing "cpu" costs ~300 ns)
+_CPU = Device("cpu")
+
 
 _HALF_HINT = ("; half precision is available on the numpy (float16; bfloat16 with ml_dtypes), torch and jax "
               "backends (cupy: float16): move the Tensor with .to(backend='torch') or compute in ut.float32")
@@ -99,6 +102,20 @@ class Backend:
         for flag in ("fast_binary", "fast_scalars", "standard_promotion"):
             if not isinstance(getattr(type(self), flag, None), property):
                 self.__dict__[flag] = getattr(self, flag)
+        cls = type(self)
+        if (cls.requires_grad is Backend.requires_grad and cls.device_of is Backend.device_of
+                and cls.materialize is Backend.materialize and cls.host_numpy is Backend.host_numpy):
+            # host-only, eager, no native gradients: Tensor.numpy() has nothing to check
+            self.host_numpy = self.to_numpy  # type: ignore[method-assign]
+
+    def host_numpy(self, raw: Any) -> Any:
+        """``raw`` as a NumPy array when it needs no check (host data outside any gradient
+        computation), else None: :meth:`Tensor.numpy`'s fast path, which falls back to the checks.
+
+        The default answers None; a backend overrides it where the framework's own
+        export refuses what must be refused (torch's ``Tensor.numpy()``).
+        """
+        return None
 
     # -- construction helpers for subclasses -------------------------------
 
@@ -177,12 +194,12 @@ class Backend:
     # -- devices -----------------------------------------------------------
 
     def device_of(self, raw: Any) -> Device:
-        """The device a native array lives on."""
-        return Device("cpu")
+        """The device a native array lives on (a backend hands out one Device object per device)."""
+        return _CPU
 
     def devices(self) -> list[Device]:
         """Devices this backend can use on this machine."""
-        return [Device("cpu")]
+        return [_CPU]
 
     def default_device(self) -> Device:
         """Where creation functions place data when no device is given."""
@@ -232,6 +249,15 @@ class Backend:
         if device is not None and self.device_of(raw) != device:
             raw = self.to_device(raw, device)
         return raw
+
+    def from_host_numpy(self, array: Any) -> Any:
+        """A native array on the host sharing the memory of NumPy ``array``, or None where this
+        backend has no such direct import (conversion then takes the DLPack path).
+
+        :meth:`Tensor.to` uses it to move host data between backends without the
+        checks the general path makes.
+        """
+        return None
 
     def dlpack_source(self, raw: Any) -> Any:
         """An object with ``__dlpack__`` holding this array's data (the array itself by default)."""

@@ -61,6 +61,7 @@ from .._devices import Device
 from .._dtypes import ALL_DTYPES, HALF_DTYPES, DType, uint16, uint32, uint64
 from ._base import Backend, BackendError
 from ._keys import check_key
+from .numpy import from_dlpack_or_copy  # imports no framework at module level
 
 __all__ = ["TorchBackend"]
 
@@ -211,7 +212,8 @@ class TorchBackend(Backend):
         if name in BINARY or name in ("matmul", "linalg.matmul"):
             wrapper = _lookup(self.xp, name)  # complete is _checked_binary around it
             native = torch.matmul if name.endswith("matmul") else getattr(wrapper, "__wrapped__", wrapper)
-            return native, _one_dtype(native, checked, tensor)
+            clamp = {"maximum": torch.clamp_min, "minimum": torch.clamp_max}.get(name)
+            return native, _one_dtype(native, checked, tensor, clamp)
         if name == "reshape":
             return torch.reshape, _direct_reshape(torch.reshape, checked)
         make_direct = {
@@ -222,6 +224,7 @@ class TorchBackend(Backend):
             "min": lambda: _direct_axis_reduction(torch.amin, checked),
             "linalg.vector_norm": lambda: _direct_vector_norm(torch.linalg.vector_norm, checked),
             "astype": lambda: _direct_astype(torch.Tensor.to, checked),
+            "clip": lambda: _direct_clip(torch.clamp, checked, tensor),
         }.get(name)
         if make_direct is None:
             return complete, checked
@@ -408,7 +411,7 @@ class TorchBackend(Backend):
         return (Device("cpu"), *(Device("cuda", i) for i in range(count)))
 
     def devices(self) -> list[Device]:
-        return [*self._real_devices(), Device("meta")]
+        return [*self._real_devices(), _META]
 
     def native_device(self, device: Device) -> Any:
         device = self.check_device(device)
@@ -508,10 +511,17 @@ class TorchBackend(Backend):
             raw = self.to_device(raw, device)
         return raw
 
+    def from_host_numpy(self, array: Any) -> Any:
+        # a writable, native-order, C-contiguous array: torch shares it (a negative stride on an
+        # axis of length 1 makes from_numpy raise, and the caller take the checked path);
+        # anything else takes the checked path
+        flags = array.flags
+        if flags.writeable and flags.c_contiguous and array.dtype.isnative:
+            return self._torch.from_numpy(array)
+        return None
+
     def _host_array(self, obj: Any, copy: bool | None) -> Any:
         """A NumPy array torch can share: writable, non-negative strides, native byte order."""
-        from .numpy import from_dlpack_or_copy
-
         array = from_dlpack_or_copy(obj, copy=copy)
         if _torch_can_share(array):
             return array
@@ -536,6 +546,14 @@ class TorchBackend(Backend):
             raise RuntimeError(
                 "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
         return _resolved(raw)
+
+    def host_numpy(self, raw: Any) -> Any:
+        # torch's own export refuses what Tensor.numpy() must refuse (GPU data, a tensor
+        # that requires grad, lazy conjugate/negative bits): those take the checked path
+        try:
+            return raw.numpy()
+        except (RuntimeError, TypeError):
+            return None
 
     def to_numpy(self, raw: Any) -> Any:
         # .cpu() is the tensor itself on the host (zero-copy); item() and repr() of a
@@ -867,11 +885,30 @@ def _no_axes(function: Callable[..., Any], keyword: str,
     return call
 
 
-def _one_dtype(native: Callable[..., Any], fallback: Callable[..., Any], tensor: type) -> Callable[..., Any]:
+#: Python scalars that torch's functions take as they are, in the kind of a floating tensor
+_REAL_SCALARS = (int, float)
+
+
+def _floating_with_scalar(x: Any, scalar: Any, tensor: type) -> bool:
+    """Whether ``x`` is a floating tensor and ``scalar`` a Python int or float that is not NaN.
+
+    Then torch keeps ``x``'s dtype, as the standard's promotion does (a
+    scalar takes the array's dtype), and ``clamp`` agrees with
+    ``maximum``/``minimum`` (both propagate a NaN of ``x``).
+    """
+    return (type(x) is tensor and type(scalar) in _REAL_SCALARS and scalar == scalar
+            and x.is_floating_point())
+
+
+def _one_dtype(native: Callable[..., Any], fallback: Callable[..., Any], tensor: type,
+               clamp: Callable[..., Any] | None = None) -> Callable[..., Any]:
     """``native(x1, x2)`` for two plain tensors of one dtype (nothing to promote), else ``fallback``.
 
-    ``fallback`` also takes over when torch raises: it gives the standard's
-    answer (0 for an integer division by zero) or its error type.
+    ``clamp`` (``clamp_min`` for ``maximum``) takes a floating tensor and a
+    Python scalar directly, where ``fallback`` (array_api_compat) would build
+    a tensor from the scalar in Python (~5 us). ``fallback`` also takes over
+    when torch raises: it gives the standard's answer (0 for an integer
+    division by zero) or its error type.
     """
     def call(x1: Any, x2: Any, /) -> Any:
         if type(x1) is tensor and type(x2) is tensor and x1.dtype is x2.dtype:
@@ -879,6 +916,11 @@ def _one_dtype(native: Callable[..., Any], fallback: Callable[..., Any], tensor:
                 return native(x1, x2)
             except Exception:  # the fallback gives the answer, or the translated error
                 pass
+        elif clamp is not None:
+            if _floating_with_scalar(x1, x2, tensor):
+                return clamp(x1, x2)
+            if _floating_with_scalar(x2, x1, tensor):
+                return clamp(x2, x1)
         return fallback(x1, x2)
 
     call.__name__ = getattr(fallback, "__name__", "call")
@@ -886,9 +928,14 @@ def _one_dtype(native: Callable[..., Any], fallback: Callable[..., Any], tensor:
 
 
 def _one_dtype_where(where: Callable[..., Any], fallback: Callable[..., Any], tensor: type) -> Callable[..., Any]:
-    """:func:`_one_dtype` for ``where``, whose condition takes no part in promotion."""
+    """:func:`_one_dtype` for ``where``, whose condition takes no part in promotion.
+
+    A floating tensor and a Python scalar go to torch directly too: torch
+    keeps the tensor's dtype.
+    """
     def call(condition: Any, x1: Any, x2: Any, /) -> Any:
-        if type(x1) is tensor and type(x2) is tensor and x1.dtype is x2.dtype:
+        if type(x1) is tensor and type(x2) is tensor and x1.dtype is x2.dtype or (
+                _floating_with_scalar(x1, x2, tensor) or _floating_with_scalar(x2, x1, tensor)):
             try:
                 return where(condition, x1, x2)
             except Exception:  # the fallback gives the answer, or the translated error
@@ -897,6 +944,23 @@ def _one_dtype_where(where: Callable[..., Any], fallback: Callable[..., Any], te
 
     call.__name__ = "where"
     return call
+
+
+def _direct_clip(clamp: Callable[..., Any], fallback: Callable[..., Any], tensor: type) -> Callable[..., Any]:
+    """``clip`` of a floating tensor between Python scalars (or None): ``torch.clamp`` itself, else ``fallback``."""
+    def clip(x: Any, /, min: Any = None, max: Any = None) -> Any:  # noqa: A002 - the standard's names
+        if type(x) is tensor and x.is_floating_point() and (
+                (min is None or (type(min) in _REAL_SCALARS and min == min))
+                and (max is None or (type(max) in _REAL_SCALARS and max == max))
+                and not (min is None and max is None)):
+            try:
+                return clamp(x, min, max)
+            except Exception:  # the fallback gives the answer, or the translated error
+                pass
+        return fallback(x, min, max)
+
+    clip.__name__ = "clip"
+    return clip
 
 
 def _direct_reduction(reduce: Callable[..., Any], fallback: Callable[..., Any],
@@ -1034,6 +1098,7 @@ def _named(result: type, function: Callable[..., Any]) -> Callable[..., Any]:
 
 
 _DLPACK_CPU = 1  # kDLCPU in DLPack's DLDeviceType
+_META = Device("meta")
 
 
 @functools.lru_cache(maxsize=64)
