@@ -54,6 +54,7 @@ exported or converted to another backend.
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
@@ -132,8 +133,9 @@ class TorchBackend(Backend):
                              ("svd", SVDResult)):
             table[f"linalg.{name}"] = _named(result, getattr(xp.linalg, name))
         # reducing over no axis (axis=()): torch reduces over all of them, or fails
-        table["var"] = _no_axes(xp.var, "axis", self._variance_of_one)
-        table["std"] = _no_axes(xp.std, "axis", lambda x, **kw: torch.sqrt(self._variance_of_one(x, **kw)))
+        table["var"] = _no_axes(_fractional_correction(xp.var, None), "axis", self._variance_of_one)
+        table["std"] = _no_axes(_fractional_correction(xp.std, xp.var), "axis",
+                                lambda x, **kw: torch.sqrt(self._variance_of_one(x, **kw)))
         table["count_nonzero"] = _no_axes(xp.count_nonzero, "axis",
                                           lambda x, keepdims=False: (x != 0).to(torch.int64))
         table["linalg.vector_norm"] = _no_axes(_empty_max_norm(xp.linalg.vector_norm), "axis", _norm_of_one)
@@ -472,6 +474,8 @@ class TorchBackend(Backend):
         if copy is False and isinstance(obj, (list, tuple, int, float, complex, bool)):
             raise ValueError("asarray(copy=False) cannot wrap Python data without copying it; "
                              "pass copy=None or copy=True")
+        if isinstance(obj, (list, tuple)) and _holds_arrays(obj):
+            obj = _as_lists(obj)  # torch.asarray cannot infer a dtype from a list of 0-d Tensors
         if isinstance(obj, self._np.ndarray) and not _torch_can_share(obj):
             if copy is False:
                 raise ValueError("torch cannot share this NumPy array's memory (read-only, negative "
@@ -1001,6 +1005,26 @@ def _direct_astype(to: Callable[..., Any], fallback: Callable[..., Any]) -> Call
     return call
 
 
+def _fractional_correction(reduce: Callable[..., Any], variance: Callable[..., Any] | None) -> Callable[..., Any]:
+    """``var`` (``variance`` None) or ``std`` that also take a fractional ``correction``, which torch refuses.
+
+    The biased variance scaled by ``N / (N - correction)``: the standard's
+    definition, and NumPy's ``ddof`` (a non-positive ``N - correction`` divides
+    by zero, giving inf or NaN as there).
+    """
+    def call(x: Any, /, *, axis: Any = None, correction: float = 0.0, keepdims: bool = False) -> Any:
+        if float(correction).is_integer():
+            return reduce(x, axis=axis, correction=correction, keepdims=keepdims)
+        biased = (variance or reduce)(x, axis=axis, correction=0, keepdims=keepdims)
+        axes = range(x.ndim) if axis is None else (axis,) if isinstance(axis, int) else axis
+        n = math.prod(x.shape[a] for a in axes)
+        scaled = biased * n / max(n - correction, 0.0)
+        return scaled if variance is None else scaled.sqrt()
+
+    call.__name__ = reduce.__name__
+    return call
+
+
 def _norm_of_one(x: Any, /, *, ord: float = 2, keepdims: bool = False) -> Any:  # noqa: A002
     """The vector norm of each element alone: its magnitude, or whether it is nonzero for ``ord=0``."""
     magnitude = abs(x)
@@ -1044,6 +1068,20 @@ def _device_from_parts(kind: str, index: int | None) -> Device:
 def _as_device(native: Any) -> Device:
     """``torch.device`` to :class:`Device` (cached: it is asked for on every device check)."""
     return _device_from_parts(native.type, native.index)
+
+
+def _holds_arrays(obj: list[Any] | tuple[Any, ...]) -> bool:
+    """Whether a nested sequence holds arrays (checks its first items: a sequence is not scanned whole)."""
+    while isinstance(obj, (list, tuple)) and obj:
+        obj = obj[0]
+    return hasattr(obj, "tolist")
+
+
+def _as_lists(obj: Any) -> Any:
+    """A nested sequence with every array in it (a Tensor, a torch tensor) as nested Python lists."""
+    if isinstance(obj, (list, tuple)):
+        return [_as_lists(item) for item in obj]
+    return obj.tolist() if hasattr(obj, "tolist") else obj
 
 
 def _dlpack_device_type(obj: Any) -> int | None:
