@@ -170,3 +170,71 @@ def test_in_place_cannot_change_the_dtype(backend):
     assert i.dtype == ut.int32 and i.tolist() == [1, 2]
     f += i  # float32 with int32 is float32: allowed
     assert f.dtype == ut.float32 and f.tolist() == [1.5, 2.5]
+
+
+# -- the standard's special cases -------------------------------------------------------------------
+
+INF, NAN = float("inf"), float("nan")
+
+
+def _floats(backend):
+    return [d for d in ut.backends.get(backend).dtypes() if d in (ut.float32, ut.float64)]
+
+
+def test_floor_divide_special_cases_in_every_form(backend):
+    for dtype in _floats(backend):
+        x = ut.asarray([INF, -INF, 2.0, -2.0, -0.0], dtype=dtype, backend=backend)
+        d = ut.asarray([2.0, 2.0, -INF, INF, 2.0], dtype=dtype, backend=backend)
+        expected = np.array([INF, -INF, -0.0, -0.0, -0.0])
+        for got in (ut.floor_divide(x, d), x // d, ut.asarray(x, copy=True).__ifloordiv__(d)):
+            assert got.dtype == dtype
+            np.testing.assert_array_equal(got.numpy(), expected)
+            assert np.signbit(got.numpy()).tolist() == np.signbit(expected).tolist()
+        assert (INF // ut.asarray([2.0], dtype=dtype, backend=backend)).tolist() == [INF]
+
+
+def test_remainder_zero_takes_the_divisors_sign(backend):
+    for dtype in _floats(backend):
+        x = ut.asarray([4.0, -4.0, 0.0, -0.0, 5.0], dtype=dtype, backend=backend)
+        for divisor, signs in ((-2.0, [True] * 4 + [True]), (2.0, [False] * 5)):
+            for got in (ut.remainder(x, divisor), x % divisor):
+                assert np.signbit(got.numpy()).tolist() == signs
+
+
+def test_integer_floor_divide_and_remainder_are_unchanged(backend):
+    x = ut.asarray([7, -7], backend=backend)
+    assert (x // 2).tolist() == [3, -4] and (x % 3).tolist() == [1, 2]
+    assert (x // 2).dtype == x.dtype
+
+
+@pytest.mark.parametrize(("function", "z", "expected"), [
+    ("expm1", complex(INF, 0.0), complex(INF, 0.0)),
+    ("expm1", complex(NAN, 0.0), complex(NAN, 0.0)),
+    ("exp", complex(INF, NAN), complex(INF, NAN)),
+    ("log", complex(NAN, INF), complex(INF, NAN)),
+    ("log1p", complex(-INF, NAN), complex(INF, NAN)),
+    ("cosh", complex(0.0, INF), complex(NAN, 0.0)),
+    ("tanh", complex(-0.0, NAN), complex(-0.0, NAN)),
+    ("atanh", complex(INF, NAN), complex(0.0, NAN)),
+], ids=lambda v: v if isinstance(v, str) else None)
+def test_complex_special_cases(backend, function, z, expected):
+    for dtype in (d for d in ut.backends.get(backend).dtypes() if d.kind == "complex floating"):
+        got = complex(getattr(ut, function)(ut.asarray([z], dtype=dtype, backend=backend)).tolist()[0])
+        for part in ("real", "imag"):
+            g, e = getattr(got, part), getattr(expected, part)
+            assert (np.isnan(g) and np.isnan(e)) or (g == e and np.signbit(g) == np.signbit(e)), (got, expected)
+
+
+def test_real_inputs_of_complex_fixes_are_untouched(backend):
+    x = ut.asarray([0.0, 1.0, -INF], backend=backend)
+    native = ut.astensor(ut.backends.get(backend).function("expm1")(x.raw))
+    np.testing.assert_array_equal(ut.expm1(x).numpy(), native.numpy())  # the framework's own result
+
+
+def test_special_case_table_rejects_a_wrong_value():
+    from unitensor.testing.conformance._special import SPECIAL_CASES, matches
+
+    case = next(c for c in SPECIAL_CASES if c.function == "floor_divide" and c.args == (2.0, -INF))
+    assert matches(case, -0.0) and not matches(case, 0.0) and not matches(case, -1.0)
+    free = next(c for c in SPECIAL_CASES if c.free == "both")
+    assert matches(free, complex(-0.0, 0.0)) and not matches(free, complex(NAN, 0.0))

@@ -534,6 +534,32 @@ def _accelerated(name: str, factory: Callable[..., Any], function: Callable[...,
 _build()
 
 
+def _install_special_cases() -> None:
+    """Wrap the functions whose special cases frameworks get wrong (see :mod:`._special`).
+
+    ``//`` and ``%`` then take the namespace functions too: the operators'
+    fast paths would call the framework's operator itself.
+    """
+    from ._special import FIXES, with_special_cases
+    from ._tensor import Tensor as _Tensor
+
+    for name in FIXES:
+        wrapped = with_special_cases(name, FUNCTIONS[name])
+        FUNCTIONS[name] = functools.update_wrapper(wrapped, FUNCTIONS[name])
+    for dunder, name in (("floordiv", "floor_divide"), ("mod", "remainder")):
+        setattr(_Tensor, f"__{dunder}__", _operator_method(name, reflected=False))
+        setattr(_Tensor, f"__r{dunder}__", _operator_method(name, reflected=True))
+
+
+def _operator_method(name: str, reflected: bool) -> Callable[..., Any]:
+    def method(self: Tensor, other: Any) -> Any:
+        return _binary_operator(name, self, other, reflected)
+
+    method.__name__ = f"__{'r' if reflected else ''}{dict(floor_divide='floordiv', remainder='mod')[name]}__"
+    method.__doc__ = f"``ut.{name}({'other, self' if reflected else 'self, other'})``, with the standard's special cases"
+    return method
+
+
 # -- functions with their own logic -------------------------------------------------
 
 def asarray(obj: Any, /, *, dtype: DType | None = None, device: Device | str | None = None,
@@ -791,6 +817,8 @@ def _unwrap_key(scan: _Scan, key: Any, nested: bool = False) -> Any:
 
 
 _OPERATORS = {name: op for _, name, op, _ in _BINARY_OPERATORS}
+#: in-place operators computed through the namespace function, whose special cases are fixed (._special)
+_SPECIAL_OPERATORS = frozenset({"floor_divide", "remainder"})
 
 
 def _binary_operator(name: str, x: Tensor, other: Any, reflected: bool) -> Any:
@@ -858,12 +886,17 @@ def _inplace_operator(name: str, x: Tensor, other: Any) -> Tensor:
         # the result dtype is x's (checked above): cast first, for frameworks that do not promote the pair
         raw_other = x._backend.function("astype")(raw_other, x._backend.native_dtype(x.dtype))
     try:
+        if name in _SPECIAL_OPERATORS:  # the framework's //= and %= miss the standard's special cases
+            raise LookupError(name)
         raw = getattr(operator, "i" + _OPERATORS[name].__name__.strip("_"))(x._raw, raw_other)
-    except (RuntimeError, NotImplementedError, ArithmeticError) as error:
-        if isinstance(error, (OverflowError, ZeroDivisionError)):
-            raise
-        # the checks above passed, so the framework refuses the dtype (torch: RuntimeError)
-        raise TypeError(f"in-place {name} of a {x.dtype} Tensor: {error}") from error
+    except (OverflowError, ZeroDivisionError):
+        raise
+    except Exception:  # no in-place kernel (torch's uint32), or the special cases: compute, then write into
+        # x's memory; the namespace function raises the standard's TypeError for a dtype it cannot take
+        result = FUNCTIONS[name](x, other_t)
+        if result.dtype is not x.dtype:
+            result = astype(result, x.dtype)
+        raw = x._backend.setitem(x._raw, Ellipsis, result._raw)
     return x if raw is x._raw else new_tensor(raw, x._backend)
 
 
@@ -889,3 +922,6 @@ def _inplace_dtype(name: str, dtype: DType, other: Any) -> None:
 
 
 _FLOATING_KINDS = frozenset({"real floating", "complex floating"})
+
+
+_install_special_cases()
