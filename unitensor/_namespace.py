@@ -552,7 +552,33 @@ def _install_special_cases() -> None:
 
 
 def _operator_method(name: str, reflected: bool) -> Callable[..., Any]:
+    """``//`` or ``%`` (``reflected``: ``__rfloordiv__``, ``__rmod__``): the framework's operator for plain
+    Tensors of one dtype or a Python scalar, as the other operators' fast paths, then the special cases
+    for real floating results; everything else through the namespace function."""
+    from ._special import FIXES
+
+    op = _OPERATORS[name]
+    fix = FIXES[name][1]
+
     def method(self: Tensor, other: Any) -> Any:
+        if type(self) is Tensor:
+            backend = self._backend
+            kind = type(other)
+            if kind is Tensor and other._backend is backend and backend.fast_binary and (
+                    self._raw.dtype is other._raw.dtype):
+                raw_other = other._raw
+            elif (kind is int or kind is float) and backend.fast_scalars and not reflected:
+                raw_other = other
+            else:
+                return _binary_operator(name, self, other, reflected)
+            try:
+                raw = op(raw_other, self._raw) if reflected else op(self._raw, raw_other)
+            except Exception:  # what the framework refuses, the namespace function may handle
+                return _binary_operator(name, self, other, reflected)
+            out = new_tensor(raw, backend)
+            if backend.dtype_of(raw).kind != "real floating":
+                return out
+            return fix(other, self, out) if reflected else fix(self, other, out)
         return _binary_operator(name, self, other, reflected)
 
     method.__name__ = f"__{'r' if reflected else ''}{dict(floor_divide='floordiv', remainder='mod')[name]}__"
