@@ -75,6 +75,11 @@ OPS: dict[str, dict[str, Any]] = {
     "exp, xp every call": {
         "raw": "F.exp(a)", "unitensor": "t.__array_namespace__().exp(t)",
         "array-api-compat": "array_namespace(a).exp(a)"},
+    # unitensor also corrects the standard's special cases (inf // 2, 2 // -inf, signed zeros): a few
+    # elementwise operations more on floating input (issue 17), which this row shows
+    "a // b": {
+        "raw": "a // b", "unitensor": "t // u", "eagerpy": "ea // eb",
+        "autoray": "do('floor_divide', a, b)", "array-api-compat": "array_namespace(a, b).floor_divide(a, b)"},
 }
 #: rows left out of the summary (they repeat "exp" through a namespace)
 NAMESPACE_ROWS = {"exp via t's xp", "exp, xp every call"}
