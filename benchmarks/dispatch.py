@@ -96,6 +96,11 @@ OPS: dict[str, dict[str, Any]] = {
         "raw": "F.stack([a, b])", "unitensor": "ut.stack([t, u])", "eagerpy": "ep.stack([ea, eb])",
         "autoray": "do('stack', [a, b])", "array-api-compat": "xpa.stack([a, b])"},
     "t.device": {"raw": "a.device", "unitensor": "t.device", **_native("a.device")},
+    # unitensor also corrects the standard's special cases (inf // 2, 2 // -inf, signed zeros): a few
+    # elementwise operations more on floating input (issue 17), which this row shows
+    "a // b": {
+        "raw": "a // b", "unitensor": "t // u", "eagerpy": "ea // eb",
+        "autoray": "do('floor_divide', a, b)", "array-api-compat": "array_namespace(a, b).floor_divide(a, b)"},
 }
 #: rows left out of the summary (they repeat "exp" through a namespace)
 NAMESPACE_ROWS = {"exp via t's xp", "exp, xp every call"}

@@ -383,7 +383,7 @@ def test_namespace_info_matches_the_standard(backend):
 
 def test_namespace_info_defaults_to_the_current_backend(backend):
     with ut.use_backend(backend):
-        assert ut.__array_namespace_info__().devices() == ut.backends.get(backend).devices()
+        assert ut.__array_namespace_info__().devices() == tuple(ut.backends.get(backend).devices())
 
 
 def test_namespace_info_rejects_an_unknown_device(backend):

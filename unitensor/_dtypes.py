@@ -168,7 +168,11 @@ def result_type(*arrays_and_dtypes: object) -> DType:
     """The dtype the standard's promotion rules give for these Tensors, dtypes and scalars.
 
     Python scalars take part as "weak" values: they adopt the dtype of the
-    arrays they meet, as the standard specifies.
+    arrays they meet, as the standard specifies. Pairs of kinds the standard
+    leaves open follow unitensor's rule on every backend: an integer with a
+    floating dtype gives the floating dtype (``ut.result_type(ut.int32,
+    ut.float64)`` is float64, ``int64`` with ``float32`` float32), as in torch
+    and JAX.
 
     Examples
     --------
@@ -177,6 +181,8 @@ def result_type(*arrays_and_dtypes: object) -> DType:
     unitensor.int16
     >>> ut.result_type(ut.float32, 1.0)
     unitensor.float32
+    >>> ut.result_type(ut.int32, ut.float64)
+    unitensor.float64
     """
     dtypes = [as_dtype(a) for a in arrays_and_dtypes if not _is_python_scalar(a)]
     scalars = [a for a in arrays_and_dtypes if _is_python_scalar(a)]
@@ -192,14 +198,38 @@ def result_type(*arrays_and_dtypes: object) -> DType:
     return result
 
 
+def _mixed_kind_table() -> dict[tuple[DType, DType], DType]:
+    """unitensor's rule for the pairs of kinds the standard leaves to the implementation.
+
+    An integer (signed or unsigned) with a floating dtype gives that floating
+    dtype, real or complex: ``int64 + float32`` is float32, ``int8 +
+    complex64`` complex64 (as in torch and JAX; NumPy would give float64 and
+    complex128). A real floating dtype with a complex one is in the
+    standard's own table. bool with a number, and uint64 with a signed
+    integer, stay undefined: there is no lossless choice.
+    """
+    table: dict[tuple[DType, DType], DType] = {}
+    for integer in (*_SIGNED, *_UNSIGNED):
+        for floating in (*_REAL, *_COMPLEX):
+            table[integer, floating] = table[floating, integer] = floating
+    return table
+
+
+MIXED_KIND_TABLE = _mixed_kind_table()
+
+
 def _promote(a: DType, b: DType) -> DType:
     if a is b:
         return a
     try:
         return PROMOTION_TABLE[a, b]
     except KeyError:
+        pass
+    try:
+        return MIXED_KIND_TABLE[a, b]
+    except KeyError:
         raise TypeError(
-            f"the array API standard defines no promotion between {a} and {b}; "
+            f"neither the array API standard nor unitensor defines a promotion between {a} and {b}; "
             f"cast one explicitly with ut.astype(x, ut.<dtype>)"
         ) from None
 

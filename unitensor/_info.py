@@ -30,8 +30,9 @@ class Info:
     def default_device(self) -> Device:
         return self.backend.default_device()
 
-    def devices(self) -> list[Device]:
-        return self.backend.devices()
+    def devices(self) -> tuple[Device, ...]:
+        """The devices this backend can use here, as a tuple (as 2025.12 asks)."""
+        return tuple(self.backend.devices())
 
     def default_dtypes(self, *, device: Device | str | None = None) -> dict[str, DType]:
         if device is not None:

@@ -70,13 +70,16 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {}
 class _Scan:
     """What the arguments of one call hold: their backend, Tensors, and any special Tensor."""
 
-    __slots__ = ("backend", "tensors", "special", "name")
+    __slots__ = ("backend", "tensors", "special", "name", "scalar_backend")
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, read_scalars: bool = True) -> None:
         self.name = name
         self.backend: _registry.Backend | None = None
         self.tensors: list[Tensor] = []
         self.special: Tensor | None = None
+        #: the backend of the first framework scalar read as a Python scalar (None: none was;
+        #: False: they stay native arrays, for calls with no other array)
+        self.scalar_backend: _registry.Backend | None | bool = None if read_scalars else False
 
     def take(self, backend: _registry.Backend, what: str) -> None:
         if self.backend is None:
@@ -102,6 +105,11 @@ class _Scan:
         native = _registry.backend_of(x)
         if native is None:
             return x
+        if self.scalar_backend is not False:
+            value = native.scalar_value(x)
+            if value is not None:  # np.float32(1) is a number here, as in the standard's Python scalars
+                self.scalar_backend = self.scalar_backend or native
+                return value
         if self.backend is not None and native is not self.backend:
             raise TypeError(
                 f"{self.name}() got a native {native.name} array with {self.backend.name} Tensors; "
@@ -172,6 +180,10 @@ def call(name: str, public: Callable[..., Any], args: Sequence[Any], kwargs: dic
     scan = _Scan(name)
     raw_args = [scan.unwrap(a) for a in args]
     raw_kwargs = {k: scan.unwrap(v) for k, v in kwargs.items()}
+    if scan.backend is None and scan.scalar_backend:  # framework scalars alone: they are the arrays
+        scan = _Scan(name, read_scalars=False)
+        raw_args = [scan.unwrap(a) for a in args]
+        raw_kwargs = {k: scan.unwrap(v) for k, v in kwargs.items()}
     if scan.special is not None:
         return type(scan.special).__ut_function__(public, tuple(args), kwargs)
     if scan.backend is None:
@@ -196,12 +208,16 @@ def call(name: str, public: Callable[..., Any], args: Sequence[Any], kwargs: dic
     except Exception:
         _explain_shape_mismatch(name, scan.tensors)
         raise
+    if name in _TUPLE_RESULTS and isinstance(out, list):
+        out = tuple(out)
     return wrap(out, backend)
 
 
 #: errors frameworks raise for bad arguments that are none of the standard's TypeError, ValueError
 #: or IndexError (JAX reads a string axis as a named axis and raises NameError)
 _NONSTANDARD_ERRORS = (NameError, KeyError, AttributeError)
+#: functions that return a tuple of arrays since 2025.12 (lists before; data-apis/array-api#981)
+_TUPLE_RESULTS = frozenset({"meshgrid", "broadcast_arrays"})
 
 
 def _explain_shape_mismatch(name: str, tensors: list[Tensor]) -> None:
@@ -320,6 +336,8 @@ def _array_first(name: str) -> tuple[Callable[..., Any], Callable[..., Any]]:
         if not isinstance(x, Tensor) and _registry.backend_of(x) is None:
             raise TypeError(f"{_public_name(name)}() takes a Tensor, not {type(x).__name__}; "
                             f"make one with ut.asarray(...)")
+        args = tuple(_parameter(a) for a in args)
+        kwargs = {k: v if k in _ARRAY_KEYWORDS else _parameter(v) for k, v in kwargs.items()}
         return call(name, FUNCTIONS[name], (x, *args), kwargs)
 
     def function(x: Any, /, *args: Any, **kwargs: Any) -> Any:
@@ -484,6 +502,30 @@ _CHEAP_CALLS: dict[str, Callable[[str, tuple[Any, ...], dict[str, Any]], Tensor 
     "where": _cheap_where, "clip": _cheap_clip, "concat": _cheap_join, "stack": _cheap_join}
 
 
+#: keywords of ARRAY_FIRST functions that take arrays (``pinv(x, rtol=...)``); the others take numbers
+_ARRAY_KEYWORDS = frozenset({"rtol"})
+_INTEGER_KINDS = frozenset({"signed integer", "unsigned integer"})
+
+
+def _parameter(value: Any) -> Any:
+    """A parameter the standard types as a number, shape or axis, in plain Python.
+
+    Framework scalars (``np.int64(3)``, ``np.float32(0.5)``) become Python
+    scalars, and 0-d integer Tensors ints (through ``__index__``), inside
+    tuples too, as frameworks accept them where they take ``int``.
+    """
+    kind = type(value)
+    if kind in _PLAIN or value is None:
+        return value
+    if kind is tuple or kind is list:
+        return kind(_parameter(item) for item in value)
+    if isinstance(value, Tensor):
+        return operator.index(value) if value.ndim == 0 and value.dtype.kind in _INTEGER_KINDS else value
+    native = _registry.backend_of(value)
+    scalar = native.scalar_value(value) if native is not None else None
+    return value if scalar is None else scalar
+
+
 def _promoted_from(name: str) -> int | None:
     """The first argument that takes part in promotion (where's condition does not); None if none do."""
     return (1 if name == "where" else 0) if name in PROMOTING else None
@@ -542,6 +584,8 @@ def _creation(name: str) -> tuple[Callable[..., Any], None]:
                  backend: str | _registry.Backend | None = None, **kwargs: Any) -> Any:
         # without backend=, Tensor arguments (linspace's ends) choose it: no result leaves its inputs' backend
         chosen = _registry.get(backend) if backend is not None else _tensors_backend(args, kwargs)
+        args = tuple(_parameter(a) for a in args)
+        kwargs = {k: _parameter(v) for k, v in kwargs.items()}
         if dtype is not None:
             _check_integer_range(name, as_dtype(dtype), args, kwargs)
             kwargs["dtype"] = chosen.native_dtype(as_dtype(dtype))
@@ -638,6 +682,58 @@ def _accelerated(name: str, factory: Callable[..., Any], function: Callable[...,
 
 
 _build()
+
+
+def _install_special_cases() -> None:
+    """Wrap the functions whose special cases frameworks get wrong (see :mod:`._special`).
+
+    ``//`` and ``%`` then take the namespace functions too: the operators'
+    fast paths would call the framework's operator itself.
+    """
+    from ._special import FIXES, with_special_cases
+    from ._tensor import Tensor as _Tensor
+
+    for name in FIXES:
+        wrapped = with_special_cases(name, FUNCTIONS[name])
+        FUNCTIONS[name] = functools.update_wrapper(wrapped, FUNCTIONS[name])
+    for dunder, name in (("floordiv", "floor_divide"), ("mod", "remainder")):
+        setattr(_Tensor, f"__{dunder}__", _operator_method(name, reflected=False))
+        setattr(_Tensor, f"__r{dunder}__", _operator_method(name, reflected=True))
+
+
+def _operator_method(name: str, reflected: bool) -> Callable[..., Any]:
+    """``//`` or ``%`` (``reflected``: ``__rfloordiv__``, ``__rmod__``): the framework's operator for plain
+    Tensors of one dtype or a Python scalar, as the other operators' fast paths, then the special cases
+    for real floating results; everything else through the namespace function."""
+    from ._special import FIXES
+
+    op = _OPERATORS[name]
+    fix = FIXES[name][1]
+
+    def method(self: Tensor, other: Any) -> Any:
+        if type(self) is Tensor:
+            backend = self._backend
+            kind = type(other)
+            if kind is Tensor and other._backend is backend and backend.fast_binary and (
+                    self._raw.dtype is other._raw.dtype):
+                raw_other = other._raw
+            elif (kind is int or kind is float) and backend.fast_scalars and not reflected:
+                raw_other = other
+            else:
+                return _binary_operator(name, self, other, reflected)
+            try:
+                raw = op(raw_other, self._raw) if reflected else op(self._raw, raw_other)
+            except Exception:  # what the framework refuses, the namespace function may handle
+                return _binary_operator(name, self, other, reflected)
+            out = new_tensor(raw, backend)
+            if backend.dtype_of(raw).kind != "real floating":
+                return out
+            return fix(other, self, out) if reflected else fix(self, other, out)
+        return _binary_operator(name, self, other, reflected)
+
+    method.__name__ = f"__{'r' if reflected else ''}{dict(floor_divide='floordiv', remainder='mod')[name]}__"
+    method.__doc__ = f"``ut.{name}({'other, self' if reflected else 'self, other'})``, with the standard's special cases"
+    return method
 
 
 # -- functions with their own logic -------------------------------------------------
@@ -856,6 +952,7 @@ def _setitem(x: Tensor, key: Any, value: Any) -> Tensor:
     scan.take(x._backend, "Tensor")
     scan.tensors.append(x)
     raw_key = _unwrap_key(scan, key)
+    value = _parameter(value) if not isinstance(value, Tensor) else value  # np.float32(2) is a number
     raw_value = scan.unwrap(value)
     if scan.special is not None:
         return type(scan.special).__ut_function__(_setitem, (x, key, value), {})
@@ -885,6 +982,8 @@ def _unwrap_key(scan: _Scan, key: Any, nested: bool = False) -> Any:
     if isinstance(key, list):
         raise IndexError("index with a Tensor, not a list: write x[ut.asarray([...])] "
                          "(the array API standard does not define list indices)")
+    if type(key) is slice:  # x[0:n] with n a 0-d integer Tensor or a NumPy integer: plain ints
+        return slice(*(_parameter(part) for part in (key.start, key.stop, key.step)))
     raw = scan.unwrap(key)
     if raw is key and not isinstance(key, _KEY_TYPES) and not hasattr(key, "__index__") \
             and _registry.backend_of(key) is None:
@@ -894,10 +993,13 @@ def _unwrap_key(scan: _Scan, key: Any, nested: bool = False) -> Any:
 
 
 _OPERATORS = {name: op for _, name, op, _ in _BINARY_OPERATORS}
+#: in-place operators computed through the namespace function, whose special cases are fixed (._special)
+_SPECIAL_OPERATORS = frozenset({"floor_divide", "remainder"})
 
 
 def _binary_operator(name: str, x: Tensor, other: Any, reflected: bool) -> Any:
     """Operators whose fast path did not apply: full checks through the namespace function."""
+    other = _parameter(other) if not isinstance(other, Tensor) else other  # np.float32(2) is a number
     if not (isinstance(other, Tensor) or _is_scalar(other) or _registry.backend_of(other) is not None):
         return NotImplemented
     if name == "matmul" and _is_scalar(other):
@@ -931,6 +1033,7 @@ def _inplace_operator(name: str, x: Tensor, other: Any) -> Tensor:
     The standard forbids in-place operations that would change ``x``'s dtype
     or shape; both are checked before anything is written.
     """
+    other = _parameter(other) if not isinstance(other, Tensor) else other  # np.float32(2) is a number
     if not (isinstance(other, Tensor) or _is_scalar(other) or _registry.backend_of(other) is not None):
         raise TypeError(f"unsupported operand type for in-place {name}: {type(other).__name__}")
     other_t = other if (isinstance(other, Tensor) or _is_scalar(other)) else astensor(other)  # never converted
@@ -955,13 +1058,21 @@ def _inplace_operator(name: str, x: Tensor, other: Any) -> Tensor:
             result = astype(result, x.dtype)
         return result
     raw_other = other_t._raw if isinstance(other_t, Tensor) else other_t
+    if isinstance(other_t, Tensor) and other_t.dtype is not x.dtype:
+        # the result dtype is x's (checked above): cast first, for frameworks that do not promote the pair
+        raw_other = x._backend.function("astype")(raw_other, x._backend.native_dtype(x.dtype))
     try:
+        if name in _SPECIAL_OPERATORS:  # the framework's //= and %= miss the standard's special cases
+            raise LookupError(name)
         raw = getattr(operator, "i" + _OPERATORS[name].__name__.strip("_"))(x._raw, raw_other)
-    except (RuntimeError, NotImplementedError, ArithmeticError) as error:
-        if isinstance(error, (OverflowError, ZeroDivisionError)):
-            raise
-        # the checks above passed, so the framework refuses the dtype (torch: RuntimeError)
-        raise TypeError(f"in-place {name} of a {x.dtype} Tensor: {error}") from error
+    except (OverflowError, ZeroDivisionError):
+        raise
+    except Exception:  # no in-place kernel (torch's uint32), or the special cases: compute, then write into
+        # x's memory; the namespace function raises the standard's TypeError for a dtype it cannot take
+        result = FUNCTIONS[name](x, other_t)
+        if result.dtype is not x.dtype:
+            result = astype(result, x.dtype)
+        raw = x._backend.setitem(x._raw, Ellipsis, result._raw)
     return x if raw is x._raw else new_tensor(raw, x._backend)
 
 
@@ -987,3 +1098,6 @@ def _inplace_dtype(name: str, dtype: DType, other: Any) -> None:
 
 
 _FLOATING_KINDS = frozenset({"real floating", "complex floating"})
+
+
+_install_special_cases()

@@ -174,6 +174,15 @@ class Backend:
         info = self.xp.__array_namespace_info__().default_dtypes()
         return {kind: self._from_native[native] for kind, native in info.items()}
 
+    def scalar_value(self, x: Any) -> Any:
+        """``x`` as a Python scalar if it is one of the framework's scalar objects (``np.float32(1)``), else None.
+
+        The standard takes Python scalars where it takes numbers (operands,
+        fill values, shapes, axes); the facade reads a framework's scalars
+        the same way instead of taking them for arrays of their backend.
+        """
+        return None
+
     def normalize(self, raw: Any) -> Any:
         """The canonical native array for ``raw`` (NumPy turns 0-d scalars into 0-d arrays)."""
         return raw

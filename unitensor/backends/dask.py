@@ -43,6 +43,9 @@ class DaskBackend(Backend):
     """Dask arrays through ``array_api_compat.dask.array``."""
 
     name = "dask"
+    #: Dask promotes as NumPy: integers with floats by value range (int64 + float32 is float64), where
+    #: unitensor's rule gives the floating dtype: arrays of two dtypes take the facade's promotion
+    standard_promotion = False
     requires = ("dask",)
     install_hint = 'pip install "dask[array]"'
     type_modules = ("dask",)
@@ -280,8 +283,8 @@ class DaskBackend(Backend):
             "linalg.cross": self._cross,
             "linalg.solve": self._solve,
             "linalg.matrix_power": lambda x, n, /: gufunc(lambda a: npl.matrix_power(a, n), "(m,m)->(m,m)", x),
-            "linalg.pinv": lambda x, /, *, rtol=None: gufunc(npl.pinv, "(m,n)->(n,m)", x, rtol=rtol),
-            "linalg.matrix_rank": lambda x, /, *, rtol=None: gufunc(npl.matrix_rank, "(m,n)->()", x, rtol=rtol),
+            "linalg.pinv": lambda x, /, *, rtol=None: self._with_rtol(npl.pinv, "(m,n)->(n,m)", x, rtol),
+            "linalg.matrix_rank": lambda x, /, *, rtol=None: self._with_rtol(npl.matrix_rank, "(m,n)->()", x, rtol),
             "linalg.cholesky": lambda x, /, *, upper=False: gufunc(npl.cholesky, "(m,m)->(m,m)", x, upper=upper),
             "linalg.inv": lambda x, /: gufunc(npl.inv, "(m,m)->(m,m)", x),
             "linalg.det": lambda x, /: gufunc(npl.det, "(m,m)->()", x),
@@ -325,6 +328,17 @@ class DaskBackend(Backend):
         dtypes = self._output_dtypes(function, signature, arrays, kwargs)
         return da.apply_gufunc(function, signature, *arrays, output_dtypes=dtypes, output_sizes=sizes,
                                allow_rechunk=True, **kwargs)
+
+    def _with_rtol(self, function: Callable[..., Any], signature: str, x: Any, rtol: Any) -> Any:
+        """``pinv`` or ``matrix_rank`` of a stack; an array ``rtol`` broadcasts against the stack's batch shape.
+
+        Passed as a keyword, the whole ``rtol`` would reach every block's
+        NumPy call and fail to broadcast: as a gufunc input it is split with them.
+        """
+        if rtol is None or not hasattr(rtol, "ndim") or rtol.ndim == 0:
+            return self._gufunc(function, signature, x, rtol=rtol)
+        inputs, _, outputs = signature.partition("->")
+        return self._gufunc(lambda a, tolerance: function(a, rtol=tolerance), f"{inputs},()->{outputs}", x, rtol)
 
     def _output_dtypes(self, function: Callable[..., Any], signature: str, arrays: tuple[Any, ...],
                        kwargs: dict[str, Any]) -> Any:
@@ -391,6 +405,8 @@ class DaskBackend(Backend):
         return x if 0 in x.shape else self.xp.roll(x, shift, axis=axis)
 
     def _searchsorted(self, x1: Any, x2: Any, /, *, side: str = "left", sorter: Any = None) -> Any:
+        if not hasattr(x2, "ndim"):  # a Python scalar (2024.12): an array of x1's dtype
+            x2 = self._da.asarray(self._np.asarray(x2, dtype=x1.dtype))
         if x2.ndim == 0:  # Dask fails on a 0-d x2: search a 1-element array instead
             return self._searchsorted(x1, x2[None], side=side, sorter=sorter)[0]
         if x1.shape[0] == 0 or 0 in x2.shape:

@@ -186,7 +186,12 @@ class JaxBackend(Backend):
             fixed[name] = _shape_errors_as_value_errors(fixed.get(name) or self._xp_function(name))
         fixed["astype"] = self._astype
         fixed.update(self._torch_kinks())
+        fixed["permute_dims"] = self._permute_dims
         return fixed
+
+    def _permute_dims(self, x: Any, /, axes: tuple[int, ...]) -> Any:
+        # negative axes (2025.12, data-apis/array-api#980): jnp.permute_dims refuses them
+        return self.xp.permute_dims(x, tuple(axis % x.ndim if -x.ndim <= axis < 0 else axis for axis in axes))
 
     def _torch_kinks(self) -> dict[str, Any]:
         """``abs``, ``clip`` and ``vector_norm`` with PyTorch's derivatives at their kinks.

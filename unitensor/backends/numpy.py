@@ -37,6 +37,9 @@ class NumpyBackend(Backend):
     install_hint = "pip install numpy"
     type_modules = ("numpy",)
     family = {"cuda": "cupy"}
+    #: NumPy promotes integers with floats by value range (int64 + float32 is float64), where
+    #: unitensor's rule gives the floating dtype: arrays of two dtypes take the facade's promotion
+    standard_promotion = False
 
     def __init__(self) -> None:
         super().__init__()
@@ -125,6 +128,10 @@ class NumpyBackend(Backend):
             if dtype in self._from_native:
                 return self._from_native[dtype]
             return super().dtype_of(raw)
+
+    def scalar_value(self, x: Any) -> Any:
+        np = self._np
+        return x.item() if isinstance(x, (np.number, np.bool_)) else None
 
     def normalize(self, raw: Any) -> Any:
         return self._np.asarray(raw) if isinstance(raw, self._np.generic) else raw

@@ -36,6 +36,9 @@ class StrictBackend(Backend):
     type_modules = ("array_api_strict",)
     #: several devices: binary operators take the slow path that compares them
     fast_binary = False
+    #: array_api_strict refuses integer-with-float pairs, which unitensor promotes (to the
+    #: floating dtype): arrays of two dtypes take the facade's promotion
+    standard_promotion = False
 
     def __init__(self) -> None:
         super().__init__()

@@ -16,12 +16,17 @@ where torch (with the compat layer) still departs from the 2025.12 standard:
   float32 and complex64 for torch (its default dtype), float64 and complex128
   for NumPy. That is each framework's own rule, so a Tensor never gets a
   different answer than the native array would.
-* **uint16, uint32, uint64.** torch stores them, converts them to and from
-  NumPy and DLPack, and copies them between devices, but most arithmetic on
-  them raises ``NotImplementedError`` (pytorch/pytorch#58734). unitensor maps
-  them, so data of these dtypes moves losslessly, but does not advertise them
-  in :meth:`TorchBackend.dtypes` (as ``array_api_compat`` does not); cast to
-  int32/int64 to compute.
+* **uint16, uint32, uint64.** torch stores them, but has no kernel for most
+  operations on them (pytorch/pytorch#58734). Where torch raises, the
+  operation is computed exactly through another dtype (:class:`_Unsigned`):
+  uint16 and uint32 through int64, whose values hold theirs, the results cast
+  back (modulo 2**n, as unsigned arithmetic wraps); uint64 through int64 with
+  the same bits for arithmetic modulo 2**64, bitwise operations and data
+  movement, and through int64 with the sign bit flipped (an order-preserving
+  map) for comparisons, extrema, sorting and searching. What neither covers
+  for uint64 (``//``, ``%``, ``>>``, ``**``) runs in NumPy on the host, and
+  raises a ``TypeError`` naming the operation on a GPU. Calls torch can do
+  itself pay nothing: the fallback starts only when torch raises.
 * **Unsigned sums and products** (``sum``, ``prod``, ``cumulative_*``) give
   uint64 as the standard asks; torch would give int64.
 * **Negative slice steps** (``x[::-1]``), which torch rejects
@@ -54,19 +59,17 @@ exported or converted to another backend.
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from .._devices import Device
-from .._dtypes import ALL_DTYPES, HALF_DTYPES, DType, uint16, uint32, uint64
+from .._dtypes import ALL_DTYPES, HALF_DTYPES, DType
 from ._base import Backend, BackendError
 from ._keys import check_key
 from .numpy import from_dlpack_or_copy  # imports no framework at module level
 
 __all__ = ["TorchBackend"]
-
-#: dtypes torch can store but not compute with (pytorch/pytorch#58734)
-STORAGE_ONLY_DTYPES = (uint16, uint32, uint64)
 
 
 class TorchBackend(Backend):
@@ -106,11 +109,9 @@ class TorchBackend(Backend):
         self._checked: dict[str, Callable[..., Any]] = {}  # see function()
         self._complete: dict[str, Callable[..., Any]] | None = None
         self._devices_by_native: dict[Any, Device] = {}
+        self._unsigned_kernels = _Unsigned(torch, np)
 
     # -- dtypes ----------------------------------------------------------------
-
-    def dtypes(self) -> list[DType]:
-        return [d for d in super().dtypes() if d not in STORAGE_ONLY_DTYPES]
 
     def _missing_dtype_hint(self, dtype: DType) -> str:
         return "; torch has no array API equivalent of it"
@@ -133,8 +134,9 @@ class TorchBackend(Backend):
                              ("svd", SVDResult)):
             table[f"linalg.{name}"] = _named(result, getattr(xp.linalg, name))
         # reducing over no axis (axis=()): torch reduces over all of them, or fails
-        table["var"] = _no_axes(xp.var, "axis", self._variance_of_one)
-        table["std"] = _no_axes(xp.std, "axis", lambda x, **kw: torch.sqrt(self._variance_of_one(x, **kw)))
+        table["var"] = _no_axes(_fractional_correction(xp.var, None), "axis", self._variance_of_one)
+        table["std"] = _no_axes(_fractional_correction(xp.std, xp.var), "axis",
+                                lambda x, **kw: torch.sqrt(self._variance_of_one(x, **kw)))
         table["count_nonzero"] = _no_axes(xp.count_nonzero, "axis",
                                           lambda x, keepdims=False: (x != 0).to(torch.int64))
         table["linalg.vector_norm"] = _no_axes(_empty_max_norm(xp.linalg.vector_norm), "axis", _norm_of_one)
@@ -165,6 +167,7 @@ class TorchBackend(Backend):
         complete = self._complete.get(name)
         if complete is None:
             complete = self._namespace_function(name)
+        complete = self._unsigned_kernels.wrap(name, complete)
         checked = self._standard_errors(complete, name)
         fast, checked = self._direct(name, complete, checked)
         self._functions[name] = fast
@@ -430,7 +433,7 @@ class TorchBackend(Backend):
         key = self._index_key(key)
         flips, key = _flip_negative_steps(tuple(raw.shape), key)
         if flips:
-            raw = self._torch.flip(raw, flips)
+            raw = self._unsigned_kernels.flip(raw, flips)
         return raw[key]
 
     def setitem(self, raw: Any, key: Any, value: Any) -> Any:
@@ -447,9 +450,9 @@ class TorchBackend(Backend):
                     raise
                 raise ValueError(f"__setitem__(): {error}") from error
             return raw
-        flipped = self._torch.flip(raw, flips)
+        flipped = self._unsigned_kernels.flip(raw, flips)
         flipped[key] = value
-        raw.copy_(self._torch.flip(flipped, flips))
+        raw.copy_(self._unsigned_kernels.flip(flipped, flips))
         return raw
 
     @staticmethod
@@ -475,6 +478,8 @@ class TorchBackend(Backend):
         if copy is False and isinstance(obj, (list, tuple, int, float, complex, bool)):
             raise ValueError("asarray(copy=False) cannot wrap Python data without copying it; "
                              "pass copy=None or copy=True")
+        if isinstance(obj, (list, tuple)) and _holds_arrays(obj):
+            obj = _as_lists(obj)  # torch.asarray cannot infer a dtype from a list of 0-d Tensors
         if isinstance(obj, self._np.ndarray) and not _torch_can_share(obj):
             if copy is False:
                 raise ValueError("torch cannot share this NumPy array's memory (read-only, negative "
@@ -828,6 +833,156 @@ class EigResult(NamedTuple):
     eigenvectors: Any
 
 
+#: functions whose integer results are positions or counts, never values of the input's dtype
+_INDEX_RESULTS = frozenset("argmax argmin argsort searchsorted nonzero count_nonzero unique_all unique_counts "
+                           "unique_inverse".split())
+#: functions whose int64 results have exactly the bits of the uint64 result when uint64 inputs are read
+#: as int64: arithmetic modulo 2**64, bitwise operations, equality and data movement
+_SAME_BITS = frozenset("""add subtract multiply negative positive square bitwise_and bitwise_or bitwise_xor
+bitwise_invert bitwise_left_shift equal not_equal isin sum prod cumulative_sum cumulative_prod linalg.trace matmul
+linalg.matmul vecdot linalg.vecdot tensordot linalg.tensordot linalg.outer linalg.cross diff where concat stack
+flip roll tril triu take take_along_axis repeat tile reshape broadcast_to broadcast_arrays expand_dims squeeze
+permute_dims moveaxis matrix_transpose linalg.matrix_transpose meshgrid unstack zeros_like ones_like empty_like
+full_like linalg.diagonal""".split())
+#: functions that depend on order only: uint64 inputs are mapped to int64 by ``x - 2**63``, which keeps it
+_ORDERED = frozenset("""less less_equal greater greater_equal maximum minimum max min argmax argmin sort argsort
+searchsorted clip unique_all unique_counts unique_inverse unique_values""".split())
+
+
+class _Unsigned:
+    """uint16, uint32 and uint64 computed through int64 where torch has no kernel (pytorch/pytorch#58734).
+
+    :meth:`wrap` gives a function that calls torch first and falls back only
+    when torch raises with an unsigned operand (or an unsigned ``dtype=``), so
+    every other call costs nothing. See the module docstring for the methods.
+    """
+
+    def __init__(self, torch: Any, np: Any) -> None:
+        self._torch = torch
+        self._np = np
+        self._int64 = torch.int64
+        self._narrow = {torch.uint16: torch.int16, torch.uint32: torch.int32}  # same width, for data movement
+        self._unsigned = frozenset({torch.uint16, torch.uint32, torch.uint64})
+
+    def wrap(self, name: str, function: Callable[..., Any]) -> Callable[..., Any]:
+        def call(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return function(*args, **kwargs)
+            except (RuntimeError, TypeError):  # NotImplementedError is a RuntimeError
+                dtype = self._unsigned_dtype(args, kwargs)
+                if dtype is None:
+                    raise
+            return self.compute(name, function, dtype, args, kwargs)
+
+        call.__name__ = getattr(function, "__name__", name)
+        return call
+
+    def _unsigned_dtype(self, args: Any, kwargs: dict[str, Any]) -> Any:
+        """The widest of uint16/32/64 among the tensors of a call and its ``dtype=``, None if none."""
+        found = [x.dtype for x in _leaves((args, tuple(kwargs.values())), self._torch.Tensor)
+                 if x.dtype in self._unsigned]
+        if kwargs.get("dtype") in self._unsigned:
+            found.append(kwargs["dtype"])
+        return max(found, key=lambda d: d.itemsize) if found else None
+
+    def compute(self, name: str, function: Callable[..., Any], dtype: Any, args: tuple[Any, ...],
+                kwargs: dict[str, Any]) -> Any:
+        torch = self._torch
+        if dtype is not torch.uint64 or not any(True for _ in _leaves((args, tuple(kwargs.values())), torch.Tensor)):
+            # creation functions (no tensor in) make int64 values in range, cast like the rest
+            return self._through(name, function, dtype, args, kwargs,
+                                 lambda x: x.to(self._int64), lambda v: v, lambda r: r.to(dtype))
+        if name in _SAME_BITS:
+            return self._through(name, function, dtype, args, kwargs, lambda x: x.view(self._int64),
+                                 _as_signed_bits, lambda r: r.view(torch.uint64))
+        if name in _ORDERED:
+            low = -(2 ** 63)
+            return self._through(name, function, dtype, args, kwargs, lambda x: x.view(self._int64) ^ low,
+                                 lambda v: v + low if type(v) is int else v,
+                                 lambda r: (r ^ low).view(torch.uint64))
+        if name in ("abs", "positive"):
+            return args[0].clone()
+        if name == "sign":
+            return (args[0] != 0).to(dtype)
+        return self._on_host(name, args, kwargs)
+
+    def _through(self, name: str, function: Callable[..., Any], dtype: Any, args: tuple[Any, ...],
+                 kwargs: dict[str, Any], enter: Callable[[Any], Any], scalar: Callable[[Any], Any],
+                 leave: Callable[[Any], Any]) -> Any:
+        """``function`` on the inputs mapped by ``enter`` (tensors) and ``scalar`` (Python ints), int64 results
+        mapped back by ``leave`` (all but positions and counts)."""
+        unsigned, tensor = self._unsigned, self._torch.Tensor
+
+        def convert(x: Any) -> Any:
+            if isinstance(x, tensor):
+                return enter(x) if x.dtype in unsigned else x
+            if isinstance(x, (list, tuple)) and not hasattr(x, "_fields"):
+                return type(x)(convert(item) for item in x)
+            return scalar(x) if type(x) is int else x
+
+        def convert_arrays(x: Any) -> Any:  # parameters (axis=1) keep their values
+            if isinstance(x, (list, tuple)) and not hasattr(x, "_fields"):
+                return type(x)(convert_arrays(item) for item in x)
+            return enter(x) if isinstance(x, tensor) and x.dtype in unsigned else x
+
+        new_kwargs = {k: convert(v) if k in ("min", "max") else convert_arrays(v) for k, v in kwargs.items()}
+        if new_kwargs.get("dtype") in unsigned:
+            new_kwargs["dtype"] = self._int64
+        out = function(*convert(args), **new_kwargs)
+        int64 = self._int64
+
+        def back(r: Any) -> Any:
+            return leave(r) if isinstance(r, tensor) and r.dtype is int64 else r
+
+        if name in _INDEX_RESULTS:  # only the unique values are values
+            return out._replace(values=back(out.values)) if hasattr(out, "_fields") else out
+        if isinstance(out, (list, tuple)) and not hasattr(out, "_fields"):
+            return type(out)(back(r) for r in out)
+        return back(out)
+
+    def _on_host(self, name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        """NumPy's exact uint64 kernel for host data; on a GPU, no exact method: a clear error."""
+        torch, np = self._torch, self._np
+        tensors = list(_leaves((args, tuple(kwargs.values())), torch.Tensor))
+        device = tensors[0].device
+        numpy_function = getattr(np, name, None) if "." not in name else None
+        if device.type != "cpu" or numpy_function is None:
+            raise TypeError(f"{name}() of uint64 Tensors on {device}: torch has no kernel for it and it has no "
+                            "exact int64 equivalent; cast with ut.astype(x, ut.int64) if the values allow, "
+                            "or compute on the CPU")
+
+        def to_numpy(x: Any) -> Any:
+            return x.numpy() if isinstance(x, torch.Tensor) else x
+
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            out = numpy_function(*(to_numpy(a) for a in args), **{k: to_numpy(v) for k, v in kwargs.items()})
+        return torch.from_numpy(np.asarray(out))
+
+    def flip(self, x: Any, axes: list[int]) -> Any:
+        """``torch.flip``, also for uint16/32/64 (moved as the signed dtype of the same width)."""
+        narrow = self._narrow.get(x.dtype, self._int64 if x.dtype is self._torch.uint64 else None)
+        if narrow is None:
+            return self._torch.flip(x, axes)
+        return self._torch.flip(x.view(narrow), axes).view(x.dtype)
+
+
+def _as_signed_bits(value: Any) -> Any:
+    """A Python int as the int64 with the same 64 bits (2**64 - 1 is -1); other values as they are."""
+    if type(value) is not int:
+        return value
+    value %= 2 ** 64
+    return value - 2 ** 64 if value >= 2 ** 63 else value
+
+
+def _leaves(tree: Any, tensor: type) -> Any:
+    """The tensors in nested tuples and lists."""
+    for item in tree:
+        if isinstance(item, tensor):
+            yield item
+        elif isinstance(item, (list, tuple)):
+            yield from _leaves(item, tensor)
+
+
 class EighResult(NamedTuple):
     eigenvalues: Any
     eigenvectors: Any
@@ -1065,6 +1220,26 @@ def _direct_astype(to: Callable[..., Any], fallback: Callable[..., Any]) -> Call
     return call
 
 
+def _fractional_correction(reduce: Callable[..., Any], variance: Callable[..., Any] | None) -> Callable[..., Any]:
+    """``var`` (``variance`` None) or ``std`` that also take a fractional ``correction``, which torch refuses.
+
+    The biased variance scaled by ``N / (N - correction)``: the standard's
+    definition, and NumPy's ``ddof`` (a non-positive ``N - correction`` divides
+    by zero, giving inf or NaN as there).
+    """
+    def call(x: Any, /, *, axis: Any = None, correction: float = 0.0, keepdims: bool = False) -> Any:
+        if float(correction).is_integer():
+            return reduce(x, axis=axis, correction=correction, keepdims=keepdims)
+        biased = (variance or reduce)(x, axis=axis, correction=0, keepdims=keepdims)
+        axes = range(x.ndim) if axis is None else (axis,) if isinstance(axis, int) else axis
+        n = math.prod(x.shape[a] for a in axes)
+        scaled = biased * n / max(n - correction, 0.0)
+        return scaled if variance is None else scaled.sqrt()
+
+    call.__name__ = reduce.__name__
+    return call
+
+
 def _norm_of_one(x: Any, /, *, ord: float = 2, keepdims: bool = False) -> Any:  # noqa: A002
     """The vector norm of each element alone: its magnitude, or whether it is nonzero for ``ord=0``."""
     magnitude = abs(x)
@@ -1109,6 +1284,20 @@ def _device_from_parts(kind: str, index: int | None) -> Device:
 def _as_device(native: Any) -> Device:
     """``torch.device`` to :class:`Device` (cached: it is asked for on every device check)."""
     return _device_from_parts(native.type, native.index)
+
+
+def _holds_arrays(obj: list[Any] | tuple[Any, ...]) -> bool:
+    """Whether a nested sequence holds arrays (checks its first items: a sequence is not scanned whole)."""
+    while isinstance(obj, (list, tuple)) and obj:
+        obj = obj[0]
+    return hasattr(obj, "tolist")
+
+
+def _as_lists(obj: Any) -> Any:
+    """A nested sequence with every array in it (a Tensor, a torch tensor) as nested Python lists."""
+    if isinstance(obj, (list, tuple)):
+        return [_as_lists(item) for item in obj]
+    return obj.tolist() if hasattr(obj, "tolist") else obj
 
 
 def _dlpack_device_type(obj: Any) -> int | None:

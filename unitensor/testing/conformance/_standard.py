@@ -16,7 +16,7 @@ __all__ = ["AREAS", "area_of", "standard_names", "strict_namespace", "NOT_FUNCTI
 
 #: the rows of the per-area table, in the order they print
 AREAS = ("creation", "elementwise", "reductions", "manipulation", "linalg", "fft", "indexing",
-         "dtypes", "devices", "export", "gradients")
+         "dtypes", "devices", "export", "gradients", "special")
 
 _AREA_OF_NAME = {
     "creation": """arange asarray empty empty_like eye from_dlpack full full_like linspace meshgrid ones

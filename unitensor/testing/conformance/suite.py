@@ -25,14 +25,16 @@ from unitensor.testing import assert_close
 
 from ._checks import (
     Check, constant_checks, device_checks, export_checks, function_checks, gradient_checks, indexing_checks,
-    invalid_input_checks, operator_checks, operator_of, promotion_checks, finding_checks, FINDINGS, OPERATORS,
-    SCALARS,
+    invalid_input_checks, operator_checks, operator_of, promotion_checks, finding_checks, special_case_checks,
+    FINDINGS, OPERATORS, SCALARS,
 )
 from ._compare import check_invariant, compare, same_error
 from ._gradients import KINKS, gradient_case, finite_differences, objective
 from ._inputs import ALL_DTYPES, Case, arrays, scalars_for, shapes
+from ._special import SPECIAL_CASES, matches
 from ._standard import lookup, strict_namespace
 from ._table import Spec, allowed_dtypes, case_strategy, spec_for
+from ..._dtypes import MIXED_KIND_TABLE
 
 #: examples per check under these hypothesis profiles: a backend has some 430 checks, and
 #: frameworks that compile per shape (JAX) or build graphs (Dask) pay for every example;
@@ -163,6 +165,8 @@ def _check_dtype_pairs(name: str) -> None:
         for b in ALL_DTYPES:
             ours = _outcome(getattr(ut, name), a, b)
             standard = _outcome(getattr(xs, name), _strict_dtype(a), _strict_dtype(b))
+            if name == "result_type" and (a, b) in MIXED_KIND_TABLE:  # left open by the standard: unitensor's rule
+                standard = MIXED_KIND_TABLE[a, b].name
             assert ours == standard, f"ut.{name}({a}, {b}) gives {ours!r}, the standard {standard!r}"
 
 
@@ -326,13 +330,20 @@ def test_promotion(backend: str, check: Check) -> None:
     b = getattr(ut, right)
     if b not in dtypes:
         pytest.skip(f"{backend} has no {right}")
-    xs = strict_namespace()
-    standard = getattr(ut, str(xs.result_type(getattr(xs, left), getattr(xs, right))).rpartition(".")[2])
+    standard = _standard_or_mixed_kind_result(a, b)
     assert ut.result_type(a, b) == standard, f"ut.result_type({left}, {right}) is {ut.result_type(a, b)}, not {standard}"
     y = ut.ones((2,), dtype=b, backend=backend)
     function = ut.logical_and if standard == ut.bool else ut.add
     for result in (function(x, y), x + y if standard != ut.bool else x & y):
         assert result.dtype == standard, f"{left} with {right} gives {result.dtype}, the standard says {standard}"
+
+
+def _standard_or_mixed_kind_result(a: ut.DType, b: ut.DType) -> ut.DType:
+    """The standard's result dtype for ``a`` with ``b``, or unitensor's rule for the mixed kinds it leaves open."""
+    if (a, b) in MIXED_KIND_TABLE:
+        return MIXED_KIND_TABLE[a, b]
+    xs = strict_namespace()
+    return getattr(ut, str(xs.result_type(getattr(xs, a.name), getattr(xs, b.name))).rpartition(".")[2])
 
 
 # -- indexing -------------------------------------------------------------------------------
@@ -665,3 +676,31 @@ def test_invalid_input(backend: str, check: Check) -> None:
     assert actual_error is not None, f"{backend} accepts {rule} input that NumPy rejects with {error!r}"
     assert same_error(actual_error, error), \
         f"{rule}: NumPy raises {type(error).__name__}, {backend} raises {type(actual_error).__name__}: {actual_error}"
+
+
+# -- special cases ------------------------------------------------------------------------------
+
+_OPERATOR_FORMS = {"floor_divide": operator.floordiv, "remainder": operator.mod}
+
+
+@pytest.mark.parametrize("check", special_case_checks(), ids=_ids(special_case_checks()))
+def test_special_cases(backend: str, check: Check) -> None:
+    """Every row of the special-case table, on every floating dtype of its kind the backend has
+    (and through the operator, for ``//`` and ``%``)."""
+    cases = [case for case in SPECIAL_CASES if case.function == check.name]
+    kind = "complex floating" if isinstance(cases[0].expected, complex) else "real floating"
+    dtypes = [d for d in _backend_dtypes(backend) if ut.isdtype(d, kind)]
+    forms = [lookup(ut, check.name)] + ([_OPERATOR_FORMS[check.name]] if check.name in _OPERATOR_FORMS else [])
+    wrong = []
+    for dtype in dtypes:
+        arguments = [ut.asarray([case.args[i] for case in cases], dtype=dtype, backend=backend)
+                     for i in range(len(cases[0].args))]
+        rel = 1e-5 if dtype.bits in (32, 64) and dtype in (ut.float32, ut.complex64) else 1e-12
+        for function in forms:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                values = function(*arguments).tolist()
+            label = getattr(function, "__name__", str(function))
+            wrong += [f"{label}{case.args} = {got!r}, not {case.expected!r} ({dtype})"
+                      for case, got in zip(cases, values) if not matches(case, got, rel)]
+    assert not wrong, f"{len(wrong)} special cases differ:\n" + "\n".join(wrong)
