@@ -44,7 +44,21 @@ def _cuda_available() -> bool:
     return False
 
 
+#: test ids (prefixes) of the heaviest parts: the README's test command runs them, the fast inner
+#: loop ``python -m pytest -m "not slow" --backend numpy`` leaves them out. The conformance suite
+#: (every function on every backend, against hypothesis inputs; JAX's part above all), the rerun of
+#: the fast-path tests in pure Python, finite differences of every gradient rule, and the tests
+#: that start a Python process are two thirds of the command's time.
+SLOW = ("conformance/", "tests/test_speedups.py::test_the_fast_path_tests_pass_in_pure_python",
+        "tests/test_autodiff_rules.py::test_gradient_matches_finite_differences",
+        "tests/test_autodiff_example.py", "tests/test_cli.py", "tests/test_registry.py::test_third_party_backend")
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    slow = pytest.mark.slow
+    for item in items:
+        if item.nodeid.startswith(SLOW):
+            item.add_marker(slow)
     gpu_items = [item for item in items if "gpu" in item.keywords]
     if gpu_items and not _cuda_available():
         skip = pytest.mark.skip(reason="needs a CUDA GPU, and none is available here")
