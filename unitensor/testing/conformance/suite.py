@@ -284,14 +284,18 @@ def _has_integer_zero(x: Any) -> bool:
 
 
 def _unspecified_power(base: Any, exponent: Any, result: Any) -> bool:
-    """An integer power with a negative exponent, or past its dtype's range: unspecified by the standard.
+    """An integer power with a negative exponent, or past its dtype's range, or a complex power of
+    zero: unspecified by the standard.
 
-    (NumPy raises for the first, torch and JAX give 0; each wraps around its own way for the second.)
+    (NumPy raises for the first, torch and JAX give 0; each wraps around its own way for the second;
+    torch and JAX give NaN for the third, where NumPy gives 0j or 1.)
     ``base`` and ``exponent`` are NumPy reference arrays or Python scalars; ``result`` the reference result.
     """
     exponents = _flat(exponent)
     if exponents and type(exponents[0]) is int and min(exponents) < 0:
         return True
+    if any(type(b) is complex and b == 0 for b in _flat(base)):
+        return True  # a complex power is exp(x2 * log(x1)) by the standard: log(0) leaves 0j ** x2 open
     if result is None or result.dtype.kind not in ("signed integer", "unsigned integer"):
         return False
     info = ut.iinfo(result.dtype)
