@@ -32,7 +32,9 @@ from unitensor import fft, linalg
 ROOT = Path(__file__).resolve().parent.parent
 TYPING = ROOT / "tests" / "typing"
 #: attributes every class has that are no part of the Tensor API
-_CLASS_MACHINERY = {"__doc__", "__module__", "__slots__", "__new__", "__weakref__", "__dict__"}
+#: (the C base's __setattr__/__delattr__ only guard the slots: _raw and _backend cannot be deleted)
+_CLASS_MACHINERY = {"__doc__", "__module__", "__slots__", "__new__", "__weakref__", "__dict__", "__setattr__",
+                    "__delattr__"}
 
 
 # -- the stubs against the runtime -------------------------------------------------------
