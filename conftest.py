@@ -49,9 +49,14 @@ def _cuda_available() -> bool:
 #: (every function on every backend, against hypothesis inputs; JAX's part above all), the rerun of
 #: the fast-path tests in pure Python, finite differences of every gradient rule, and the tests
 #: that start a Python process are two thirds of the command's time.
-SLOW = ("conformance/", "tests/test_speedups.py::test_the_fast_path_tests_pass_in_pure_python",
-        "tests/test_autodiff_rules.py::test_gradient_matches_finite_differences",
-        "tests/test_autodiff_example.py", "tests/test_cli.py", "tests/test_registry.py::test_third_party_backend")
+SLOW = (
+    "conformance/",
+    "tests/test_speedups.py::test_the_fast_path_tests_pass_in_pure_python",
+    "tests/test_autodiff_rules.py::test_gradient_matches_finite_differences",
+    "tests/test_autodiff_example.py",
+    "tests/test_cli.py",
+    "tests/test_registry.py::test_third_party_backend",
+)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -52,8 +52,14 @@ def calibrate(timer: timeit.Timer, sample_s: float) -> int:
         number *= 4
 
 
-def interleaved(variants: Mapping[str, str | Callable[[], Any]], namespace: Mapping[str, Any] | None = None, *,
-                rounds: int, sample_s: float, budget_s: float | None = None) -> dict[str, Timing | str]:
+def interleaved(
+    variants: Mapping[str, str | Callable[[], Any]],
+    namespace: Mapping[str, Any] | None = None,
+    *,
+    rounds: int,
+    sample_s: float,
+    budget_s: float | None = None,
+) -> dict[str, Timing | str]:
     """Time each variant ``rounds`` times, round-robin.
 
     Returns, per variant, a :class:`Timing`, or the error (a string) of a

@@ -16,21 +16,35 @@ from ._timing import Timing, interleaved
 SIZES = (100, 100_000, 10_000_000)
 BACKENDS = ("numpy", "torch", "jax", "dask", "strict")
 #: raw framework spellings of the export, for reference
-RAW_EXPORT = {"numpy": "np.asarray({a})", "torch": "{a}.numpy()", "jax": "np.asarray({a})",
-              "strict": "np.from_dlpack({a})"}
+RAW_EXPORT = {
+    "numpy": "np.asarray({a})",
+    "torch": "{a}.numpy()",
+    "jax": "np.asarray({a})",
+    "strict": "np.from_dlpack({a})",
+}
 #: the frameworks' own fastest move of native array ``{a}`` from a source to a target backend
 #: (zero-copy where the pair allows it, as unitensor's); (source, target) -> statement
 RAW_CONVERT = {
-    ("numpy", "torch"): "torch.from_numpy({a})", ("numpy", "jax"): "jnp.from_dlpack({a})",
-    ("numpy", "dask"): "da.from_array({a})", ("numpy", "strict"): "xps.asarray({a})",
-    ("torch", "numpy"): "{a}.numpy()", ("torch", "jax"): "jnp.from_dlpack({a})",
-    ("torch", "dask"): "da.from_array({a}.numpy())", ("torch", "strict"): "xps.from_dlpack({a})",
-    ("jax", "numpy"): "np.asarray({a})", ("jax", "torch"): "torch.from_dlpack({a})",
-    ("jax", "dask"): "da.from_array(np.asarray({a}))", ("jax", "strict"): "xps.from_dlpack({a})",
-    ("dask", "numpy"): "{a}.compute()", ("dask", "torch"): "torch.from_numpy({a}.compute())",
-    ("dask", "jax"): "jnp.asarray({a}.compute())", ("dask", "strict"): "xps.asarray({a}.compute())",
-    ("strict", "numpy"): "np.from_dlpack({a})", ("strict", "torch"): "torch.from_dlpack({a})",
-    ("strict", "jax"): "jnp.from_dlpack({a})", ("strict", "dask"): "da.from_array(np.from_dlpack({a}))",
+    ("numpy", "torch"): "torch.from_numpy({a})",
+    ("numpy", "jax"): "jnp.from_dlpack({a})",
+    ("numpy", "dask"): "da.from_array({a})",
+    ("numpy", "strict"): "xps.asarray({a})",
+    ("torch", "numpy"): "{a}.numpy()",
+    ("torch", "jax"): "jnp.from_dlpack({a})",
+    ("torch", "dask"): "da.from_array({a}.numpy())",
+    ("torch", "strict"): "xps.from_dlpack({a})",
+    ("jax", "numpy"): "np.asarray({a})",
+    ("jax", "torch"): "torch.from_dlpack({a})",
+    ("jax", "dask"): "da.from_array(np.asarray({a}))",
+    ("jax", "strict"): "xps.from_dlpack({a})",
+    ("dask", "numpy"): "{a}.compute()",
+    ("dask", "torch"): "torch.from_numpy({a}.compute())",
+    ("dask", "jax"): "jnp.asarray({a}.compute())",
+    ("dask", "strict"): "xps.asarray({a}.compute())",
+    ("strict", "numpy"): "np.from_dlpack({a})",
+    ("strict", "torch"): "torch.from_dlpack({a})",
+    ("strict", "jax"): "jnp.from_dlpack({a})",
+    ("strict", "dask"): "da.from_array(np.from_dlpack({a}))",
 }
 
 
@@ -128,8 +142,13 @@ def run(*, rounds: int, sample_s: float, budget_s: float = 2.0) -> dict[str, Any
     names = list(by_size[SIZES[0]])
     zero_copy = {name: _shares_memory(*by_size[SIZES[1]][name], ns) for name in names}
     variants = {(name, size): by_size[size][name][0] for size in SIZES for name in names}
-    timings = interleaved({f"{name} @{size}": stmt for (name, size), stmt in variants.items()}, ns,
-                          rounds=rounds, sample_s=sample_s, budget_s=budget_s)
+    timings = interleaved(
+        {f"{name} @{size}": stmt for (name, size), stmt in variants.items()},
+        ns,
+        rounds=rounds,
+        sample_s=sample_s,
+        budget_s=budget_s,
+    )
     rows = []
     for name in names:
         ns_by_size = {}
@@ -140,12 +159,18 @@ def run(*, rounds: int, sample_s: float, budget_s: float = 2.0) -> dict[str, Any
         ok = isinstance(small, float) and isinstance(big, float)
         raw_name = _raw_of(name)
         raw_small = timings.get(f"{raw_name} @{SIZES[0]}") if raw_name in names else None
-        over_raw = (small / raw_small.median if ok and isinstance(raw_small, Timing) else None)
-        rows.append({"name": name, "zero_copy": zero_copy[name],
-                     "ns": {str(size): value for size, value in ns_by_size.items()},
-                     "ratio": big / small if ok else None, "raw": raw_name if over_raw is not None else None,
-                     "over_raw": over_raw,
-                     "error": None if ok else (small if isinstance(small, str) else big)})
+        over_raw = small / raw_small.median if ok and isinstance(raw_small, Timing) else None
+        rows.append(
+            {
+                "name": name,
+                "zero_copy": zero_copy[name],
+                "ns": {str(size): value for size, value in ns_by_size.items()},
+                "ratio": big / small if ok else None,
+                "raw": raw_name if over_raw is not None else None,
+                "over_raw": over_raw,
+                "error": None if ok else (small if isinstance(small, str) else big),
+            }
+        )
     return {"sizes": list(SIZES), "backends": backends, "skipped": skipped, "paths": rows}
 
 

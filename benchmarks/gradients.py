@@ -47,8 +47,12 @@ def _data(size: str) -> tuple[dict[str, Any], Any, Any]:
 
     batch, n_in, n_hidden, n_out = SIZES[size]
     rng = np.random.default_rng(0)
-    params = {"w1": rng.standard_normal((n_in, n_hidden)) / np.sqrt(n_in), "b1": np.zeros(n_hidden),
-              "w2": rng.standard_normal((n_hidden, n_out)) / np.sqrt(n_hidden), "b2": np.zeros(n_out)}
+    params = {
+        "w1": rng.standard_normal((n_in, n_hidden)) / np.sqrt(n_in),
+        "b1": np.zeros(n_hidden),
+        "w2": rng.standard_normal((n_hidden, n_out)) / np.sqrt(n_hidden),
+        "b2": np.zeros(n_out),
+    }
     return params, rng.standard_normal((batch, n_in)), rng.standard_normal((batch, n_out))
 
 
@@ -130,8 +134,9 @@ def _torch_step(params: dict[str, Any], x: Any, y: Any) -> Callable[[], Callable
     return build
 
 
-def _jax_steps(params: dict[str, Any], x: Any, y: Any, ut_loss: Callable[..., Any],
-               on: Callable[[str], Any]) -> dict[str, Callable[[], Callable[[], Any]]]:
+def _jax_steps(
+    params: dict[str, Any], x: Any, y: Any, ut_loss: Callable[..., Any], on: Callable[[str], Any]
+) -> dict[str, Callable[[], Callable[[], Any]]]:
     def native(jit: bool) -> Callable[[], Any]:
         import jax
         import jax.numpy as jnp
@@ -161,10 +166,12 @@ def _jax_steps(params: dict[str, Any], x: Any, y: Any, ut_loss: Callable[..., An
         raw_p = {k: v.raw for k, v in tp.items()}
         return lambda: jax.block_until_ready(compiled(raw_p, tx.raw, ty.raw))
 
-    return {"jax.value_and_grad": lambda: native(False),
-            "jax.jit(jax.value_and_grad)": lambda: native(True),
-            "unitensor (jax, native)": lambda: facade(False),
-            "unitensor (jax, native) under jax.jit": lambda: facade(True)}
+    return {
+        "jax.value_and_grad": lambda: native(False),
+        "jax.jit(jax.value_and_grad)": lambda: native(True),
+        "unitensor (jax, native)": lambda: facade(False),
+        "unitensor (jax, native) under jax.jit": lambda: facade(True),
+    }
 
 
 def _raws(tree: Any) -> Any:
@@ -187,8 +194,14 @@ def run(*, rounds: int, sample_s: float) -> dict[str, Any]:
         timings = interleaved(variants, rounds=rounds, sample_s=sample_s)
         medians = {name: t.median / 1e3 for name, t in timings.items() if isinstance(t, Timing)}
         bests = {name: t.best / 1e3 for name, t in timings.items() if isinstance(t, Timing)}
-        sizes[size] = {"shape (batch, in, hidden, out)": SIZES[size], "us": medians, "best_us": bests,
-                       "ratios": _ratios(medians), "ratios_best": _ratios(bests), "not available": missing}
+        sizes[size] = {
+            "shape (batch, in, hidden, out)": SIZES[size],
+            "us": medians,
+            "best_us": bests,
+            "ratios": _ratios(medians),
+            "ratios_best": _ratios(bests),
+            "not available": missing,
+        }
     return {"sizes": sizes}
 
 

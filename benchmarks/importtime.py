@@ -21,8 +21,11 @@ ROOT = Path(__file__).resolve().parent.parent
 FRAMEWORKS = ("torch", "jax", "jaxlib", "cupy", "dask", "array_api_strict", "tensorflow", "mlx")
 
 #: what each probe times
-STATEMENTS = {"numpy": "import numpy", "unitensor": "import unitensor",
-              "unitensor + first use": "import unitensor; unitensor.asarray([1.0])"}
+STATEMENTS = {
+    "numpy": "import numpy",
+    "unitensor": "import unitensor",
+    "unitensor + first use": "import unitensor; unitensor.asarray([1.0])",
+}
 
 _PROBE = """
 import sys, time
@@ -36,8 +39,14 @@ print(json.dumps({{"seconds": elapsed, "modules": sorted(m for m in sys.modules 
 
 def _probe(statement: str) -> dict[str, Any]:
     env = dict(os.environ, PYTHONDONTWRITEBYTECODE="0")
-    out = subprocess.run([sys.executable, "-c", _PROBE.format(statement=statement)], cwd=ROOT, env=env,
-                         capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", _PROBE.format(statement=statement)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return json.loads(out.stdout)
 
 
@@ -52,20 +61,26 @@ def run(*, repeat: int) -> dict[str, Any]:
             if name == "unitensor":
                 modules = probe["modules"]
     median = {name: statistics.median(samples) for name, samples in times.items()}
-    return {"numpy_ms": median["numpy"], "unitensor_ms": median["unitensor"],
-            "first_use_ms": median["unitensor + first use"],
-            "overhead_ms": median["unitensor"] - median["numpy"],
-            "overhead_best_ms": min(times["unitensor"]) - min(times["numpy"]),
-            "first_use_overhead_ms": median["unitensor + first use"] - median["numpy"],
-            "samples_ms": times, "frameworks_imported": [m for m in FRAMEWORKS + ("numpy",) if m in modules]}
+    return {
+        "numpy_ms": median["numpy"],
+        "unitensor_ms": median["unitensor"],
+        "first_use_ms": median["unitensor + first use"],
+        "overhead_ms": median["unitensor"] - median["numpy"],
+        "overhead_best_ms": min(times["unitensor"]) - min(times["numpy"]),
+        "first_use_overhead_ms": median["unitensor + first use"] - median["numpy"],
+        "samples_ms": times,
+        "frameworks_imported": [m for m in FRAMEWORKS + ("numpy",) if m in modules],
+    }
 
 
 def table(result: dict[str, Any]) -> str:
     imported = ", ".join(result["frameworks_imported"]) or "none"
     n = len(result["samples_ms"]["numpy"])
-    return (f"import numpy                          {result['numpy_ms']:7.1f} ms (median of {n} fresh processes)\n"
-            f"import unitensor                      {result['unitensor_ms']:7.1f} ms ({result['overhead_ms']:+.1f} ms "
-            f"vs numpy; fastest runs {result['overhead_best_ms']:+.1f} ms)\n"
-            f"import unitensor + ut.asarray([1.0])  {result['first_use_ms']:7.1f} ms "
-            f"({result['first_use_overhead_ms']:+.1f} ms vs numpy: loads numpy and the numpy backend)\n"
-            f"frameworks imported by `import unitensor`: {imported}")
+    return (
+        f"import numpy                          {result['numpy_ms']:7.1f} ms (median of {n} fresh processes)\n"
+        f"import unitensor                      {result['unitensor_ms']:7.1f} ms ({result['overhead_ms']:+.1f} ms "
+        f"vs numpy; fastest runs {result['overhead_best_ms']:+.1f} ms)\n"
+        f"import unitensor + ut.asarray([1.0])  {result['first_use_ms']:7.1f} ms "
+        f"({result['first_use_overhead_ms']:+.1f} ms vs numpy: loads numpy and the numpy backend)\n"
+        f"frameworks imported by `import unitensor`: {imported}"
+    )

@@ -19,8 +19,11 @@ RESULTS = Path(__file__).resolve().parent / "results"
 SECTIONS: dict[str, tuple[Any, dict[str, Any], dict[str, Any]]] = {
     "import": (importtime, {"repeat": 7}, {"repeat": 21}),
     "dispatch": (dispatch, {"rounds": 101, "sample_s": 0.0001}, {"rounds": 201, "sample_s": 0.0003}),
-    "export": (export, {"rounds": 15, "sample_s": 0.001, "budget_s": 0.5},
-               {"rounds": 41, "sample_s": 0.002, "budget_s": 2.0}),
+    "export": (
+        export,
+        {"rounds": 15, "sample_s": 0.001, "budget_s": 0.5},
+        {"rounds": 41, "sample_s": 0.002, "budget_s": 2.0},
+    ),
     "gradients": (gradients, {"rounds": 15, "sample_s": 0.005}, {"rounds": 41, "sample_s": 0.01}),
     "transforms": (transforms, {"rounds": 15, "sample_s": 0.005}, {"rounds": 41, "sample_s": 0.01}),
     "workloads": (workloads, {"rounds": 3}, {"rounds": 9}),
@@ -44,22 +47,32 @@ def machine() -> dict[str, Any]:
 
     from unitensor._accel import speedups
 
-    return {"host": platform.node(), "cpu": cpu, "cores": os.cpu_count(), "python": platform.python_version(),
-            "platform": platform.platform(), "versions": versions, "threads": 1,
-            "unitensor_fast_paths": "C accelerator" if speedups is not None else "pure Python"}
+    return {
+        "host": platform.node(),
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "versions": versions,
+        "threads": 1,
+        "unitensor_fast_paths": "C accelerator" if speedups is not None else "pure Python",
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="fewer rounds: about five minutes")
     parser.add_argument("--only", nargs="+", choices=list(SECTIONS), help="run only these sections")
-    parser.add_argument("--frameworks", nargs="+", choices=dispatch.FRAMEWORKS,
-                        help="dispatch section: only these frameworks")
+    parser.add_argument(
+        "--frameworks", nargs="+", choices=dispatch.FRAMEWORKS, help="dispatch section: only these frameworks"
+    )
     parser.add_argument("--no-chart", action="store_true", help="skip the PNG chart")
     args = parser.parse_args(argv)
 
-    results: dict[str, Any] = {"command": "python -m benchmarks" + (" --quick" if args.quick else ""),
-                               "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")}
+    results: dict[str, Any] = {
+        "command": "python -m benchmarks" + (" --quick" if args.quick else ""),
+        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+    }
     for name in args.only or list(SECTIONS):
         module, quick, full = SECTIONS[name]
         start = time.perf_counter()
@@ -73,9 +86,11 @@ def main(argv: list[str] | None = None) -> int:
     results["machine"] = machine()
     results["targets"] = report.targets(results)
     print(report.targets_table(results["targets"]))
-    print(f"\nmachine: {results['machine']['cpu']} ({results['machine']['cores']} cores), "
-          f"Python {results['machine']['python']}, host {results['machine']['host']}; "
-          f"unitensor fast paths: {results['machine']['unitensor_fast_paths']}")
+    print(
+        f"\nmachine: {results['machine']['cpu']} ({results['machine']['cores']} cores), "
+        f"Python {results['machine']['python']}, host {results['machine']['host']}; "
+        f"unitensor fast paths: {results['machine']['unitensor_fast_paths']}"
+    )
 
     RESULTS.mkdir(exist_ok=True)
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")

@@ -27,13 +27,15 @@ RATIOS = {
     "ut.jit step jax/jax.jit": ("ut.jit step (jax)", "jax.jit step"),
     "ut.jit step torch/torch.compile": ("ut.jit step (torch)", "torch.compile step"),
     "ut.vmap per-example grads jax/jax.vmap": ("ut.vmap(ut.grad) (jax)", "jax.vmap(jax.grad)"),
-    "ut.vmap per-example grads torch/torch.func.vmap": ("ut.vmap(ut.grad) (torch)",
-                                                        "torch.func.vmap(torch.func.grad)"),
+    "ut.vmap per-example grads torch/torch.func.vmap": ("ut.vmap(ut.grad) (torch)", "torch.func.vmap(torch.func.grad)"),
 }
 #: ratio name -> the issue's target
-TARGETS = {"ut.jit step jax/jax.jit": 1.02, "ut.jit step torch/torch.compile": 1.10,
-           "ut.vmap per-example grads jax/jax.vmap": 1.10,
-           "ut.vmap per-example grads torch/torch.func.vmap": 1.10}
+TARGETS = {
+    "ut.jit step jax/jax.jit": 1.02,
+    "ut.jit step torch/torch.compile": 1.10,
+    "ut.vmap per-example grads jax/jax.vmap": 1.10,
+    "ut.vmap per-example grads torch/torch.func.vmap": 1.10,
+}
 LR = 0.1
 
 
@@ -129,8 +131,7 @@ def _torch_native(params: dict[str, Any], x: Any, y: Any, compiled: bool) -> Cal
 
         step = torch.compile(functools.partial(sgd_step, value_and_grad))
         return lambda: step(tp, tx, ty)
-    per_example = torch.func.vmap(torch.func.grad(functools.partial(example_loss, xp=torch)),
-                                  in_dims=(None, 0, 0))
+    per_example = torch.func.vmap(torch.func.grad(functools.partial(example_loss, xp=torch)), in_dims=(None, 0, 0))
     return lambda: per_example(tp, tx, ty)
 
 
@@ -147,9 +148,15 @@ def run(*, rounds: int, sample_s: float) -> dict[str, Any]:
         timings.update(interleaved(pair, rounds=rounds, sample_s=sample_s))
     medians = {name: t.median / 1e3 for name, t in timings.items() if isinstance(t, Timing)}
     bests = {name: t.best / 1e3 for name, t in timings.items() if isinstance(t, Timing)}
-    return {"shape (batch, in, hidden, out)": SIZES["small"], "us": medians, "best_us": bests,
-            "ratios": _ratios(medians), "ratios_best": _ratios(bests), "not available": missing,
-            "torch step": _torch_mode()}
+    return {
+        "shape (batch, in, hidden, out)": SIZES["small"],
+        "us": medians,
+        "best_us": bests,
+        "ratios": _ratios(medians),
+        "ratios_best": _ratios(bests),
+        "not available": missing,
+        "torch step": _torch_mode(),
+    }
 
 
 def _torch_mode() -> str:
@@ -173,8 +180,10 @@ def table(result: dict[str, Any]) -> str:
     if "error" in result:
         return f"transforms: {result['error']}"
     shape = tuple(result["shape (batch, in, hidden, out)"])
-    title = (f"\n## ut.jit and ut.vmap, small MLP {shape} (us per call; median, and best round; "
-             f"torch step: {result['torch step']})")
+    title = (
+        f"\n## ut.jit and ut.vmap, small MLP {shape} (us per call; median, and best round; "
+        f"torch step: {result['torch step']})"
+    )
     lines = [title]
     for name, us in result["us"].items():
         lines.append(f"    {name:<42}{us:>12.1f} us   (best {result['best_us'][name]:.1f})")
@@ -198,8 +207,12 @@ def targets(result: dict[str, Any] | None) -> list[dict[str, Any]]:
         ratio = result["ratios"].get(name)
         best = result["ratios_best"].get(name)
         label = name + (f" ({result['torch step']})" if "torch.compile" in name else "")
-        rows.append(_row(f"{label} <= {limit:.2f}x",
-                         f"{ratio:.2f}x (best rounds {best:.2f}x)" if ratio is not None else "not available",
-                         None if ratio is None else ratio <= limit,
-                         "" if ratio is None else f"{(ratio - 1) * 100:+.0f}% overhead"))
+        rows.append(
+            _row(
+                f"{label} <= {limit:.2f}x",
+                f"{ratio:.2f}x (best rounds {best:.2f}x)" if ratio is not None else "not available",
+                None if ratio is None else ratio <= limit,
+                "" if ratio is None else f"{(ratio - 1) * 100:+.0f}% overhead",
+            )
+        )
     return rows

@@ -55,12 +55,17 @@ def _mlp_data(size: str) -> tuple[dict[str, Any], Any, Any]:
 
     batch, n_in, n_hidden, n_out = MLPS[size]
     rng = np.random.default_rng(0)
-    params = {"w1": rng.standard_normal((n_in, n_hidden)) / np.sqrt(n_in), "b1": np.zeros(n_hidden),
-              "w2": rng.standard_normal((n_hidden, n_out)) / np.sqrt(n_hidden), "b2": np.zeros(n_out)}
+    params = {
+        "w1": rng.standard_normal((n_in, n_hidden)) / np.sqrt(n_in),
+        "b1": np.zeros(n_hidden),
+        "w2": rng.standard_normal((n_hidden, n_out)) / np.sqrt(n_hidden),
+        "b2": np.zeros(n_out),
+    }
     return params, rng.standard_normal((batch, n_in)), rng.standard_normal((batch, n_out))
 
 
 # -- training: one builder per variant, each returning a zero-argument "run 100 steps" -------------
+
 
 def _train_unitensor(backend: str, params: dict[str, Any], x: Any, y: Any) -> Callable[[], Any]:
     import numpy as np
@@ -185,6 +190,7 @@ def _training_variants(size: str) -> dict[str, Callable[[], Callable[[], Any]]]:
 
 # -- kernels without gradients ---------------------------------------------------------------
 
+
 def conjugate_gradient(a: Any, b: Any, xp: Any) -> Any:
     """``CG_ITERATIONS`` steps of conjugate gradient for ``a @ x = b`` (no early stop: a fixed amount of work)."""
     x = xp.zeros_like(b)
@@ -219,10 +225,13 @@ def _kernel_data() -> dict[str, Any]:
     rng = np.random.default_rng(0)
     m = rng.standard_normal((CG_SIZE, CG_SIZE))
     points = rng.standard_normal((KMEANS_POINTS, KMEANS_FEATURES))
-    return {"a": (m @ m.T / CG_SIZE + np.eye(CG_SIZE)).astype(np.float32),
-            "b": rng.standard_normal(CG_SIZE).astype(np.float32),
-            "points": points.astype(np.float32), "centroids": points[:KMEANS_CLUSTERS].astype(np.float32),
-            "clusters": np.arange(KMEANS_CLUSTERS, dtype=np.int32)}
+    return {
+        "a": (m @ m.T / CG_SIZE + np.eye(CG_SIZE)).astype(np.float32),
+        "b": rng.standard_normal(CG_SIZE).astype(np.float32),
+        "points": points.astype(np.float32),
+        "centroids": points[:KMEANS_CLUSTERS].astype(np.float32),
+        "clusters": np.arange(KMEANS_CLUSTERS, dtype=np.int32),
+    }
 
 
 def _native(framework: str) -> tuple[Any, Callable[[Any], Any], Callable[[Any], Any], Callable[[Any], Any]]:
@@ -256,15 +265,17 @@ def _kernel_variants(framework: str) -> dict[str, dict[str, Callable[[], Any]]]:
     return {
         "conjugate gradient": {
             "native": lambda: ready(conjugate_gradient(raw["a"], raw["b"], xp)),
-            "unitensor": lambda: ready(conjugate_gradient(ours["a"], ours["b"], ut).raw)},
+            "unitensor": lambda: ready(conjugate_gradient(ours["a"], ours["b"], ut).raw),
+        },
         "k-means": {
             "native": lambda: ready(kmeans(raw["points"], raw["centroids"], raw["clusters"], xp, as_float)),
-            "unitensor": lambda: ready(kmeans(ours["points"], ours["centroids"], ours["clusters"], ut,
-                                              ut_float).raw)},
+            "unitensor": lambda: ready(kmeans(ours["points"], ours["centroids"], ours["clusters"], ut, ut_float).raw),
+        },
     }
 
 
 # -- running ---------------------------------------------------------------------------------
+
 
 def _build(builders: dict[str, Callable[[], Callable[[], Any]]]) -> tuple[dict[str, Callable[[], Any]], dict[str, str]]:
     variants, missing = {}, {}
@@ -290,10 +301,18 @@ def run(*, rounds: int) -> dict[str, Any]:
         variants, missing = _build(_training_variants(size))
         ms, best = _medians(interleaved(variants, rounds=rounds, sample_s=0.0))
         ratios = {r: ms[num] / ms[den] for r, (num, den) in TRAINING_RATIOS.items() if num in ms and den in ms}
-        ratios_best = {r: best[num] / best[den] for r, (num, den) in TRAINING_RATIOS.items()
-                       if num in best and den in best}
-        training[size] = {"mlp (batch, in, hidden, out)": MLPS[size], "steps": STEPS, "ms": ms, "best_ms": best,
-                          "ratios": ratios, "ratios_best": ratios_best, "not available": missing}
+        ratios_best = {
+            r: best[num] / best[den] for r, (num, den) in TRAINING_RATIOS.items() if num in best and den in best
+        }
+        training[size] = {
+            "mlp (batch, in, hidden, out)": MLPS[size],
+            "steps": STEPS,
+            "ms": ms,
+            "best_ms": best,
+            "ratios": ratios,
+            "ratios_best": ratios_best,
+            "not available": missing,
+        }
     kernels: dict[str, Any] = {}
     for framework in ("numpy", "torch", "jax"):
         if importlib.util.find_spec(framework) is None:
@@ -303,9 +322,13 @@ def run(*, rounds: int) -> dict[str, Any]:
             ms, best = _medians(interleaved(variants, rounds=rounds, sample_s=0.0))
             ratio = ms["unitensor"] / ms["native"] if len(ms) == 2 else None
             kernels[f"{kernel} ({framework})"] = {
-                "framework": framework, "ms": ms, "best_ms": best, "ratio": ratio,
+                "framework": framework,
+                "ms": ms,
+                "best_ms": best,
+                "ratio": ratio,
                 "ratio_best": best["unitensor"] / best["native"] if len(best) == 2 else None,
-                "not available": missing}
+                "not available": missing,
+            }
     return {"training": training, "kernels": kernels}
 
 
@@ -325,6 +348,8 @@ def table(result: dict[str, Any]) -> str:
         if block["ratio"] is None:
             lines.append(f"    {name:<34} not available: {block['not available']}")
             continue
-        lines.append(f"    {name:<34} native {ms['native']:8.1f} ms  unitensor {ms['unitensor']:8.1f} ms  "
-                     f"ratio {block['ratio']:.3f}x (best {block['ratio_best']:.3f}x)")
+        lines.append(
+            f"    {name:<34} native {ms['native']:8.1f} ms  unitensor {ms['unitensor']:8.1f} ms  "
+            f"ratio {block['ratio']:.3f}x (best {block['ratio_best']:.3f}x)"
+        )
     return "\n".join(lines)

@@ -39,6 +39,7 @@ def close(got: ut.Tensor, expected: Any, backend: str) -> None:
 
 # -- structures and arguments ---------------------------------------------------------
 
+
 @pytest.mark.parametrize("engine", ENGINES)
 def test_gradients_come_back_in_the_structure_backend_and_dtype_of_the_inputs(backend: str, engine: str | None) -> None:
     w, b, v = np.array([[0.5, -1.0], [2.0, 0.3]]), np.array([0.1, -0.2]), np.array([1.5, 0.5])
@@ -56,10 +57,12 @@ def test_gradients_come_back_in_the_structure_backend_and_dtype_of_the_inputs(ba
     hidden = np.tanh(xs @ w + b)
     out = hidden @ v
     d_out = 2 * out / len(out)
-    d_pre = np.outer(d_out, v) * (1 - hidden ** 2)
-    for got, expected, like in [(grads["layer"][0], xs.T @ d_pre, params["layer"][0]),
-                                (grads["layer"][1], d_pre.sum(0), params["layer"][1]),
-                                (grads["head"][0], hidden.T @ d_out, params["head"][0])]:
+    d_pre = np.outer(d_out, v) * (1 - hidden**2)
+    for got, expected, like in [
+        (grads["layer"][0], xs.T @ d_pre, params["layer"][0]),
+        (grads["layer"][1], d_pre.sum(0), params["layer"][1]),
+        (grads["head"][0], hidden.T @ d_out, params["head"][0]),
+    ]:
         assert got.backend.name == backend and got.dtype == like.dtype and got.device == like.device
         close(got, expected, backend)
 
@@ -68,8 +71,9 @@ def test_gradients_come_back_in_the_structure_backend_and_dtype_of_the_inputs(ba
 def test_one_gradient_function_follows_each_calls_structure_and_checks(backend: str, engine: str | None) -> None:
     """Structures and leaf checks are cached from call to call: a new structure, or a leaf of a
     dtype that cannot be differentiated, must still be seen on the next call."""
-    value_and_grad = ut.value_and_grad(lambda p: functools.reduce(operator.add, [ut.sum(x * x) for x in _leaves(p)]),
-                                       engine=engine)
+    value_and_grad = ut.value_and_grad(
+        lambda p: functools.reduce(operator.add, [ut.sum(x * x) for x in _leaves(p)]), engine=engine
+    )
     a, b, c = tensor([1.0, 2.0], backend), tensor([3.0], backend), tensor([[-1.0]], backend)
     for params in ({"a": a, "b": b}, {"a": a, "b": b}, {"b": b, "a": a}, [a, (b, {"c": c})], (a,), {"a": a, "b": b}):
         value, grads = value_and_grad(params)
@@ -125,18 +129,18 @@ def test_vjp_and_jacobian(backend: str, engine: str | None) -> None:
 @pytest.mark.parametrize("engine", ENGINES)
 def test_second_derivatives_nest(backend: str, engine: str | None) -> None:
     def f(x: ut.Tensor) -> ut.Tensor:
-        return ut.sum(ut.sin(x) * x ** 3)
+        return ut.sum(ut.sin(x) * x**3)
 
     x = tensor([0.5, -1.2, 2.0], backend)
     xs = x.numpy()
     second = ut.grad(lambda x: ut.sum(ut.grad(f, engine=engine)(x)), engine=engine)(x)
-    close(second, -np.sin(xs) * xs ** 3 + 6 * np.cos(xs) * xs ** 2 + 6 * np.sin(xs) * xs, backend)
-    hessian = ut.jacobian(ut.grad(lambda x: ut.sum(x[0] * x ** 2), engine=engine), engine=engine)(x)
+    close(second, -np.sin(xs) * xs**3 + 6 * np.cos(xs) * xs**2 + 6 * np.sin(xs) * xs, backend)
+    hessian = ut.jacobian(ut.grad(lambda x: ut.sum(x[0] * x**2), engine=engine), engine=engine)(x)
     expected = np.diag(2 * xs[0] * np.ones(3))  # f = x0^3 + x0 (x1^2 + x2^2)
     expected[0, 1:] = expected[1:, 0] = 2 * xs[1:]
     expected[0, 0] = 6 * xs[0]
     close(hessian, expected, backend)
-    third = ut.grad(ut.grad(ut.grad(lambda x: x ** 4, engine=engine), engine=engine), engine=engine)(x[1])
+    third = ut.grad(ut.grad(ut.grad(lambda x: x**4, engine=engine), engine=engine), engine=engine)(x[1])
     close(third, 24 * xs[1], backend)
 
 
@@ -144,7 +148,7 @@ def test_second_derivatives_nest(backend: str, engine: str | None) -> None:
 def test_gradient_through_a_closed_over_outer_variable(backend: str, engine: str | None) -> None:
     # d/dy [ d/dx (x^2 y^3) at x ] = 6 x y^2
     x, y = tensor(1.5, backend), tensor(-2.0, backend)
-    inner = lambda y: ut.grad(lambda x: x ** 2 * y ** 3, engine=engine)(x)  # noqa: E731
+    inner = lambda y: ut.grad(lambda x: x**2 * y**3, engine=engine)(x)  # noqa: E731
     close(ut.grad(inner, engine=engine)(y), 6 * 1.5 * 4.0, backend)
 
 
@@ -160,6 +164,7 @@ def test_engines_nest_inside_each_other(backend: str) -> None:
 
 
 # -- the seed's semantics ---------------------------------------------------------------
+
 
 @pytest.mark.parametrize("engine", ENGINES)
 def test_requires_grad_detach_and_numpy_inside_a_gradient(backend: str, engine: str | None) -> None:
@@ -229,9 +234,8 @@ def test_grad_under_jax_jit() -> None:
     x = ut.asarray([0.5, 1.0, 2.0], backend="jax", dtype=ut.float32)
     g = jax.jit(ut.grad(lambda x: ut.sum(ut.sin(x) * x)))(x)
     assert g.backend.name == "jax"
-    np.testing.assert_allclose(g.numpy(), np.sin([0.5, 1, 2]) + np.cos([0.5, 1, 2]) * np.array([0.5, 1, 2]),
-                               rtol=1e-6)
-    batched = jax.vmap(ut.grad(lambda x: ut.sum(x ** 3)))(ut.asarray([[1.0, 2.0], [3.0, 4.0]], backend="jax"))
+    np.testing.assert_allclose(g.numpy(), np.sin([0.5, 1, 2]) + np.cos([0.5, 1, 2]) * np.array([0.5, 1, 2]), rtol=1e-6)
+    batched = jax.vmap(ut.grad(lambda x: ut.sum(x**3)))(ut.asarray([[1.0, 2.0], [3.0, 4.0]], backend="jax"))
     np.testing.assert_allclose(batched.numpy(), 3 * np.array([[1.0, 2.0], [3.0, 4.0]]) ** 2, rtol=1e-6)
 
 
@@ -240,15 +244,16 @@ def test_gradients_in_several_threads_at_once() -> None:
 
     def second_derivative(k: int) -> float:
         x = ut.asarray(float(k))
-        return float(ut.grad(ut.grad(lambda x: ut.sin(x) * x ** 3))(x))
+        return float(ut.grad(ut.grad(lambda x: ut.sin(x) * x**3))(x))
 
     with ThreadPoolExecutor(4) as pool:
         got = list(pool.map(second_derivative, range(16)))
     k = np.arange(16.0)
-    np.testing.assert_allclose(got, -np.sin(k) * k ** 3 + 6 * np.cos(k) * k ** 2 + 6 * np.sin(k) * k, atol=1e-9)
+    np.testing.assert_allclose(got, -np.sin(k) * k**3 + 6 * np.cos(k) * k**2 + 6 * np.sin(k) * k, atol=1e-9)
 
 
 # -- errors --------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("engine", ENGINES)
 def test_integer_input_is_a_clear_error(backend: str, engine: str | None) -> None:
@@ -286,14 +291,17 @@ def test_function_without_a_rule_names_itself() -> None:
     x = ut.asarray([[2.0, 1.0], [1.0, 3.0]])
     with pytest.raises(NoGradientRule, match=r"ut\.linalg\.pinv\(\) has no gradient rule"):
         ut.grad(lambda x: ut.sum(ut.linalg.pinv(x)))(x)
-    with pytest.raises(NoGradientRule, match=r"ut\.copysign\(\) is not differentiable with respect to its "
-                                             r"argument 1"):
+    with pytest.raises(
+        NoGradientRule,
+        match=r"ut\.copysign\(\) is not differentiable with respect to its "
+        r"argument 1",
+    ):
         ut.grad(lambda x: ut.sum(ut.copysign(ut.ones_like(x), x)))(x)
 
 
 def test_traced_values_do_not_leak_into_results() -> None:
     x = ut.asarray([1.0, 2.0])
-    value, g = ut.value_and_grad(lambda x: ut.sum(x ** 2))(x)
+    value, g = ut.value_and_grad(lambda x: ut.sum(x**2))(x)
     assert type(value) is ut.Tensor and type(g) is ut.Tensor
     out, _ = ut.vjp(lambda x: x * 3, x)
     assert type(out) is ut.Tensor and not isinstance(out, Traced)

@@ -14,8 +14,8 @@ import pytest
 
 import unitensor as ut
 
-
 # -- the example (as in the README) ----------------------------------------------------
+
 
 def init_params(n_in: int, n_hidden: int, like: ut.Tensor) -> dict[str, ut.Tensor]:
     rng = np.random.default_rng(0)
@@ -45,6 +45,7 @@ def train(x: ut.Tensor, y: ut.Tensor, steps: int = 25, lr: float = 0.5, engine: 
 
 
 # -- the test -----------------------------------------------------------------------------
+
 
 def dataset(backend: str, dtype: Any) -> tuple[ut.Tensor, ut.Tensor]:
     rng = np.random.default_rng(1)

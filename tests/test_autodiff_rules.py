@@ -82,7 +82,7 @@ def indices(x: ut.Tensor, values: list[int]) -> ut.Tensor:
 
 
 def mixed_scalars(x: ut.Tensor) -> ut.Tensor:
-    return 2.0 ** x + 3 / (x * x + 1) - 1.5 * x + (x - 0.5) ** 2
+    return 2.0**x + 3 / (x * x + 1) - 1.5 * x + (x - 0.5) ** 2
 
 
 def eigh_invariant(a: ut.Tensor) -> ut.Tensor:
@@ -121,15 +121,29 @@ def slogdet_value(a: ut.Tensor) -> ut.Tensor:
 
 
 ROWS = [
-    *(unary(name) for name in "abs atan asinh cos cosh exp expm1 negative positive real sin sinh square "
-                              "tanh".split()),
-    unary("acos", -0.9, 0.9), unary("asin", -0.9, 0.9), unary("atanh", -0.9, 0.9),
-    unary("acosh", 1.1, 3.0), unary("log", 0.1, 3.0), unary("log10", 0.1, 3.0), unary("log2", 0.1, 3.0),
-    unary("log1p", -0.5, 2.0), unary("reciprocal", 0.5, 2.0), unary("sqrt", 0.1, 3.0), unary("tan", -1.0, 1.0),
+    *(unary(name) for name in "abs atan asinh cos cosh exp expm1 negative positive real sin sinh square tanh".split()),
+    unary("acos", -0.9, 0.9),
+    unary("asin", -0.9, 0.9),
+    unary("atanh", -0.9, 0.9),
+    unary("acosh", 1.1, 3.0),
+    unary("log", 0.1, 3.0),
+    unary("log10", 0.1, 3.0),
+    unary("log2", 0.1, 3.0),
+    unary("log1p", -0.5, 2.0),
+    unary("reciprocal", 0.5, 2.0),
+    unary("sqrt", 0.1, 3.0),
+    unary("tan", -1.0, 1.0),
     row("floor_is_constant", lambda x: x * ut.floor(x) + ut.sign(x), Arg((3, 4))),
-    binary("add"), binary("subtract", Arg((3, 1))), binary("multiply", Arg((2, 3, 4))),
-    binary("divide", Arg((4,), 0.5, 2.0)), binary("pow", Arg((4,), -1.0, 2.0), Arg((3, 4), 0.5, 2.0)),
-    binary("atan2"), binary("hypot"), binary("logaddexp"), binary("maximum"), binary("minimum"),
+    binary("add"),
+    binary("subtract", Arg((3, 1))),
+    binary("multiply", Arg((2, 3, 4))),
+    binary("divide", Arg((4,), 0.5, 2.0)),
+    binary("pow", Arg((4,), -1.0, 2.0), Arg((3, 4), 0.5, 2.0)),
+    binary("atan2"),
+    binary("hypot"),
+    binary("logaddexp"),
+    binary("maximum"),
+    binary("minimum"),
     binary("remainder", Arg((4,), 0.5, 2.0)),
     row("copysign", lambda x, y: ut.copysign(x, ut.sign(y)), Arg((3, 4)), Arg((3, 4))),
     row("python_scalars", mixed_scalars, Arg((5,))),
@@ -152,18 +166,20 @@ ROWS = [
     row("matmul_vector_vector", ut.matmul, Arg((4,)), Arg((4,))),
     row("matmul_operator", lambda a, b: a @ b.T, Arg((3, 4)), Arg((5, 4))),
     row("tensordot", lambda a, b: ut.tensordot(a, b, axes=1), Arg((2, 3)), Arg((3, 4))),
-    row("tensordot_axes", lambda a, b: ut.tensordot(a, b, axes=([2, 0], [0, 1])), Arg((2, 3, 4)),
-        Arg((4, 2, 5))),
+    row("tensordot_axes", lambda a, b: ut.tensordot(a, b, axes=([2, 0], [0, 1])), Arg((2, 3, 4)), Arg((4, 2, 5))),
     row("vecdot", ut.vecdot, Arg((3, 4)), Arg((4,))),
     row("vecdot_axis", lambda a, b: ut.vecdot(a, b, axis=-2), Arg((3, 4)), Arg((3, 1))),
-    row("reshape", lambda x: ut.reshape(x, (2, -1)) * ut.arange(6, dtype=x.dtype, backend=x.backend),
-        Arg((3, 4))),
+    row("reshape", lambda x: ut.reshape(x, (2, -1)) * ut.arange(6, dtype=x.dtype, backend=x.backend), Arg((3, 4))),
     row("permute_dims", lambda x: ut.permute_dims(x, (2, 0, 1)), Arg((2, 3, 4))),
     row("expand_dims", lambda x: ut.expand_dims(x, axis=1), Arg((3, 4))),
     row("squeeze", lambda x: ut.squeeze(x, axis=1), Arg((3, 1, 4))),
     row("broadcast_to", lambda x: ut.broadcast_to(x, (2, 3, 4)), Arg((3, 1))),
-    row("broadcast_arrays", lambda x, y: ut.sum(ut.broadcast_arrays(x, y)[0] * ut.broadcast_arrays(x, y)[1] ** 2),
-        Arg((3, 1)), Arg((4,))),
+    row(
+        "broadcast_arrays",
+        lambda x, y: ut.sum(ut.broadcast_arrays(x, y)[0] * ut.broadcast_arrays(x, y)[1] ** 2),
+        Arg((3, 1)),
+        Arg((4,)),
+    ),
     row("meshgrid", lambda x, y: ut.stack(ut.meshgrid(x, y)) ** 2, Arg((3,)), Arg((4,))),
     row("concat", lambda x, y: ut.concat([x, y, x], axis=1), Arg((3, 4)), Arg((3, 2))),
     row("concat_flat", lambda x, y: ut.concat((x, y), axis=None), Arg((3, 4)), Arg((2,))),
@@ -178,8 +194,7 @@ ROWS = [
     row("repeat_flat", lambda x: ut.repeat(x, 2), Arg((3, 4))),
     row("repeat_counts", lambda x: ut.repeat(x, indices(x, [2, 0, 1]), axis=0), Arg((3, 4))),
     row("take", lambda x: ut.take(x, indices(x, [3, 1, 3, 0]), axis=1), Arg((3, 4))),
-    row("take_along_axis", lambda x: ut.take_along_axis(x, indices(x, [[0, 0], [2, 1], [1, 1]]), axis=1),
-        Arg((3, 4))),
+    row("take_along_axis", lambda x: ut.take_along_axis(x, indices(x, [[0, 0], [2, 1], [1, 1]]), axis=1), Arg((3, 4))),
     row("tril", lambda x: ut.tril(x, k=-1), Arg((4, 4))),
     row("triu", lambda x: ut.triu(x, k=1), Arg((3, 4))),
     row("getitem_basic", lambda x: x[1:, ::-2] * x[None, 0, 1:3] + x[:, None, -1:], Arg((3, 4))),
@@ -190,8 +205,13 @@ ROWS = [
     row("setitem", set_items, Arg((3, 4)), Arg((4,))),
     row("where", lambda x, y: ut.where(x > 0, x * y, y), Arg((3, 4)), Arg((4,))),
     row("clip", lambda x: ut.clip(x, -1.0, 1.0), Arg((3, 4))),
-    row("clip_tensors", lambda x, lo, hi: ut.clip(x, lo, hi + 1.5), Arg((3, 4)), Arg((4,), -1.5, 0.0),
-        Arg((3, 1), -1.0, 0.0)),
+    row(
+        "clip_tensors",
+        lambda x, lo, hi: ut.clip(x, lo, hi + 1.5),
+        Arg((3, 4)),
+        Arg((4,), -1.5, 0.0),
+        Arg((3, 1), -1.0, 0.0),
+    ),
     row("sort", lambda x: ut.sort(x, axis=0, descending=True), Arg((3, 4))),
     row("inv", lambda a: ut.linalg.inv(spd(a)), Arg((3, 3))),
     row("solve", lambda a, b: ut.linalg.solve(spd(a), b), Arg((3, 3)), Arg((3, 2))),
@@ -231,13 +251,14 @@ ROWS = [
 #: (backend, row) -> why its gradient is known to fail there; each is a strict xfail
 KNOWN_FAILURES = {
     ("dask", "getitem_mask"): "a boolean mask gives a Dask array of unknown size, and Dask cannot write "
-                              "values of unknown size back through the mask (the adjoint of the selection)",
+    "values of unknown size back through the mask (the adjoint of the selection)",
     ("jax", "eig"): "JAX's native engine refuses eigenvector derivatives of non-symmetric matrices unless "
-                    "opted in (jax-ml/jax#2748); the tape's rule runs on JAX in tests/test_eig.py",
+    "opted in (jax-ml/jax#2748); the tape's rule runs on JAX in tests/test_eig.py",
 }
 
 
 # -- the harness ---------------------------------------------------------------------
+
 
 def make_inputs(args: tuple[Arg, ...], backend: str = "numpy", dtype: Any = ut.float64) -> list[ut.Tensor]:
     rng = np.random.default_rng(sum(map(ord, str(args))) % 2**32)
@@ -246,6 +267,7 @@ def make_inputs(args: tuple[Arg, ...], backend: str = "numpy", dtype: Any = ut.f
 
 def loss_of(function: Callable[..., Any]) -> Callable[..., ut.Tensor]:
     """``function``'s output reduced to a scalar so that each output element gets its own cotangent."""
+
     def loss(*xs: ut.Tensor) -> ut.Tensor:
         return ut.sum(ut.sin(1.3 * function(*xs) + 0.2))
 
@@ -258,6 +280,7 @@ def central_differences(loss: Callable[..., ut.Tensor], xs: list[ut.Tensor], h: 
     for k, value in enumerate(values):
         grad = np.zeros_like(value)
         for index in np.ndindex(value.shape):
+
             def at(delta: float) -> float:
                 moved = [v.copy() for v in values]
                 moved[k][index] += delta
@@ -291,8 +314,9 @@ def reference(function: Callable[..., Any], args: tuple[Arg, ...]) -> list[np.nd
 
 
 @pytest.mark.parametrize("function, args", ROWS)
-def test_gradient_matches_finite_differences(backend: str, function: Callable[..., Any], args: tuple[Arg, ...],
-                                              request: pytest.FixtureRequest) -> None:
+def test_gradient_matches_finite_differences(
+    backend: str, function: Callable[..., Any], args: tuple[Arg, ...], request: pytest.FixtureRequest
+) -> None:
     """On NumPy this checks each rule; elsewhere, the same rules (and the native engine) on that backend."""
     name = request.node.callspec.id.split("-")[-1]
     if (backend, name) in KNOWN_FAILURES:
@@ -314,5 +338,9 @@ def test_gradient_matches_finite_differences(backend: str, function: Callable[..
             np.testing.assert_allclose(g.numpy(), e, **tolerance, err_msg=f"engine={engine}")
     if len(by_engine) == 2:  # the tape matches the native engine more tightly than either matches FD
         for tape, native in zip(by_engine["tape"], by_engine[None]):
-            np.testing.assert_allclose(tape.numpy(), native.numpy(), rtol=1e-9 if dtype == ut.float64 else 1e-4,
-                                       atol=1e-9 if dtype == ut.float64 else 1e-4)
+            np.testing.assert_allclose(
+                tape.numpy(),
+                native.numpy(),
+                rtol=1e-9 if dtype == ut.float64 else 1e-4,
+                atol=1e-9 if dtype == ut.float64 else 1e-4,
+            )

@@ -101,8 +101,9 @@ FUNCTIONS = [
 ]
 
 
-@pytest.mark.parametrize(("name", "args", "kwargs", "up_to_sign"), FUNCTIONS,
-                         ids=[f"{case[0]}-{i}" for i, case in enumerate(FUNCTIONS)])
+@pytest.mark.parametrize(
+    ("name", "args", "kwargs", "up_to_sign"), FUNCTIONS, ids=[f"{case[0]}-{i}" for i, case in enumerate(FUNCTIONS)]
+)
 def test_function_on_chunked_input_matches_numpy_and_stays_lazy(name, args, kwargs, up_to_sign):
     function = lookup(name)
     expected = flatten(function(*build(args, ut.asarray), **kwargs))
@@ -125,12 +126,16 @@ def test_eye(shape, k):
     np.testing.assert_array_equal(got.numpy(), np.eye(*shape, k=k, dtype=np.float32))
 
 
-@pytest.mark.parametrize("call", [
-    lambda x: ut.max(x),
-    lambda x: ut.min(x, axis=0),
-    lambda x: ut.argmax(x, axis=0),
-    lambda x: ut.linalg.vector_norm(x, ord=-np.inf),
-], ids=["max", "min", "argmax", "vector_norm-inf"])
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda x: ut.max(x),
+        lambda x: ut.min(x, axis=0),
+        lambda x: ut.argmax(x, axis=0),
+        lambda x: ut.linalg.vector_norm(x, ord=-np.inf),
+    ],
+    ids=["max", "min", "argmax", "vector_norm-inf"],
+)
 def test_reductions_without_identity_fail_on_empty_input_at_once(call):
     # NumPy raises here; a lazy array must not wait until it is computed to say so
     with pytest.raises(ValueError):
@@ -204,13 +209,21 @@ def test_boolean_mask_gives_an_unknown_dimension():
 
 def _keys(make):
     return {
-        "int": 1, "tuple": (1, 2), "negative-step": (slice(None, None, -1), 0), "ellipsis": (Ellipsis, 1),
-        "new-axis": (None, 0), "new-axes-inside": (slice(1, None), None, Ellipsis, None),
-        "mask": make(A[:2, :3] > 0), "mask-leading-2d": make(A[:2, :3, 0] > 0),
-        "mask-1d": make(np.array([True, False])), "mask-0d": make(np.array(True)),
-        "mask-0d-false": make(np.array(False)), "int-array": make(np.array([1, 0, 1])),
+        "int": 1,
+        "tuple": (1, 2),
+        "negative-step": (slice(None, None, -1), 0),
+        "ellipsis": (Ellipsis, 1),
+        "new-axis": (None, 0),
+        "new-axes-inside": (slice(1, None), None, Ellipsis, None),
+        "mask": make(A[:2, :3] > 0),
+        "mask-leading-2d": make(A[:2, :3, 0] > 0),
+        "mask-1d": make(np.array([True, False])),
+        "mask-0d": make(np.array(True)),
+        "mask-0d-false": make(np.array(False)),
+        "int-array": make(np.array([1, 0, 1])),
         "two-int-arrays": (make(np.array([1, 0])), make(np.array([2, -1]))),
-        "int-and-array": (1, make(np.array([0, 2]))), "2d-int-array": make(np.array([[0, 1], [1, 1]])),
+        "int-and-array": (1, make(np.array([0, 2]))),
+        "2d-int-array": make(np.array([[0, 1], [1, 1]])),
         "broadcast-int-arrays": (make(np.array([[1], [0]])), make(np.array([0, 2])), make(np.array([3, -4]))),
     }
 
@@ -235,8 +248,11 @@ def test_setitem_matches_numpy_and_rebinds(key, value):
     if value == "scalar":
         new, new_lazy = -1.5, -1.5
     else:
-        data = np.array(-2.5) if value == "0-d" else -np.arange(reference[numpy_key].size, dtype=float).reshape(
-            reference[numpy_key].shape)
+        data = (
+            np.array(-2.5)
+            if value == "0-d"
+            else -np.arange(reference[numpy_key].size, dtype=float).reshape(reference[numpy_key].shape)
+        )
         new, new_lazy = ut.asarray(data), ut.asarray(data, backend="dask")
     reference[numpy_key] = new
     t = lazy(DATA)
@@ -273,9 +289,12 @@ def test_from_dlpack_and_conversions():
     np.testing.assert_array_equal(back.numpy(), source)
 
 
-@given(hnp.arrays(st.sampled_from([np.float32, np.float64, np.int16, np.uint8, np.int64, np.bool_,
-                                   np.complex64, np.complex128]),
-                  hnp.array_shapes(min_dims=0, max_dims=3, min_side=0, max_side=5)))
+@given(
+    hnp.arrays(
+        st.sampled_from([np.float32, np.float64, np.int16, np.uint8, np.int64, np.bool_, np.complex64, np.complex128]),
+        hnp.array_shapes(min_dims=0, max_dims=3, min_side=0, max_side=5),
+    )
+)
 def test_round_trip_through_dask_is_exact(array):
     back = lazy(array).to(backend="numpy").numpy()
     assert back.dtype == array.dtype and back.shape == array.shape
@@ -301,8 +320,10 @@ def test_runs_on_a_distributed_local_cluster():
     distributed = pytest.importorskip("distributed")
     x_data, w_data = RNG.standard_normal((200, 8)), RNG.standard_normal((8, 4))
     expected = _portable_code(ut, ut.asarray(x_data), ut.asarray(w_data)).numpy()
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
-                                  dashboard_address=None) as cluster, distributed.Client(cluster) as client:
+    with (
+        distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) as cluster,
+        distributed.Client(cluster) as client,
+    ):
         x = ut.asarray(x_data, backend="dask", chunks=(50, 8))
         w = ut.asarray(w_data, backend="dask")
         result = _portable_code(ut, x, w)

@@ -29,8 +29,21 @@ jax = pytest.importorskip("jax")
 jnp = pytest.importorskip("jax.numpy")
 
 X64_DTYPES = [ut.float64, ut.int64, ut.uint64, ut.complex128]
-ROUND_TRIP_DTYPES = ["bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
-                     "float32", "float64", "complex64", "complex128"]
+ROUND_TRIP_DTYPES = [
+    "bool",
+    "int8",
+    "int16",
+    "int32",
+    "int64",
+    "uint8",
+    "uint16",
+    "uint32",
+    "uint64",
+    "float32",
+    "float64",
+    "complex64",
+    "complex128",
+]
 
 
 @pytest.fixture
@@ -61,7 +74,7 @@ def aligned(values: np.ndarray) -> np.ndarray:
     """A copy of ``values`` at a 64-byte aligned address, which XLA needs to alias host memory."""
     buffer = np.empty(values.nbytes + 64, dtype=np.uint8)
     offset = -pointer(buffer) % 64
-    out = buffer[offset:offset + values.nbytes].view(values.dtype).reshape(values.shape)
+    out = buffer[offset : offset + values.nbytes].view(values.dtype).reshape(values.shape)
     out[...] = values
     return out
 
@@ -69,13 +82,15 @@ def aligned(values: np.ndarray) -> np.ndarray:
 def run_python(script: str, **env: str) -> str:
     """Run ``script`` in a fresh interpreter (JAX reads its flags at import) and return its stdout."""
     environment = {**os.environ, **env}
-    done = subprocess.run([sys.executable, "-c", textwrap.dedent(script)], env=environment,
-                          capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(script)], env=environment, capture_output=True, text=True, timeout=300
+    )
     assert done.returncode == 0, f"subprocess failed:\n{done.stdout}\n{done.stderr}"
     return done.stdout
 
 
 # -- the backend object --------------------------------------------------------------
+
 
 def test_backend_identity(jb):
     assert jb.name == "jax" and jb.mutable is False
@@ -91,6 +106,7 @@ def test_tracers_belong_to_the_jax_backend(jb):
 
 
 # -- 64-bit mode -------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("dtype", X64_DTYPES, ids=str)
 def test_x64_off_refuses_64_bit_dtypes(x64_off, dtype):
@@ -126,8 +142,12 @@ def test_x64_off_refuses_casts_and_promotions_to_64_bit(x64_off):
 
 def test_x64_off_reports_its_dtypes_honestly(x64_off, jb):
     assert not set(X64_DTYPES) & set(jb.dtypes())
-    assert jb.default_dtypes() == {"real floating": ut.float32, "complex floating": ut.complex64,
-                                   "integral": ut.int32, "indexing": ut.int32}
+    assert jb.default_dtypes() == {
+        "real floating": ut.float32,
+        "complex floating": ut.complex64,
+        "integral": ut.int32,
+        "indexing": ut.int32,
+    }
     assert ut.asarray([1.5], backend="jax").dtype == ut.float32
     assert ut.asarray([1], backend="jax").dtype == ut.int32
     assert ut.__array_namespace_info__("jax").dtypes() == {d.name: d for d in jb.dtypes()}
@@ -161,7 +181,8 @@ def test_searchsorted_returns_the_default_index_dtype(x64_mode):
 
 
 def test_x64_off_from_the_start_in_a_fresh_process():
-    out = run_python("""
+    out = run_python(
+        """
         import numpy as np, unitensor as ut
         from unitensor.backends import BackendError
         jb = ut.backends.get("jax")
@@ -175,14 +196,17 @@ def test_x64_off_from_the_start_in_a_fresh_process():
             else:
                 raise AssertionError("no error")
         print(ut.asarray([1.0], backend="jax").dtype)
-    """, JAX_ENABLE_X64="0")
+    """,
+        JAX_ENABLE_X64="0",
+    )
     hint = "jax.config.update('jax_enable_x64', True)"
     assert out.count(hint) == 2 and out.count("JAX_ENABLE_X64=1") == 2
     assert out.splitlines()[-1] == "float32"
 
 
-@pytest.mark.parametrize("make", [lambda: ut.asarray(1.0, backend="jax"),
-                                  lambda: ut.full((2,), 1.0, backend="jax")], ids=["asarray", "full"])
+@pytest.mark.parametrize(
+    "make", [lambda: ut.asarray(1.0, backend="jax"), lambda: ut.full((2,), 1.0, backend="jax")], ids=["asarray", "full"]
+)
 def test_tensors_made_from_python_scalars_promote_as_arrays(x64, make):
     # JAX's "weak types" would promote these like Python scalars (float64 + float32 -> float32)
     x = make()
@@ -196,8 +220,12 @@ def test_tensors_made_from_python_scalars_promote_as_arrays(x64, make):
 def test_python_scalars_take_the_default_dtype_of_their_kind(x64_mode, value):
     with jax.enable_x64(x64_mode):
         defaults = ut.__array_namespace_info__("jax").default_dtypes()
-        expected = {bool: ut.bool, int: defaults["integral"], float: defaults["real floating"],
-                    complex: defaults["complex floating"]}[type(value)]
+        expected = {
+            bool: ut.bool,
+            int: defaults["integral"],
+            float: defaults["real floating"],
+            complex: defaults["complex floating"],
+        }[type(value)]
         for made in (ut.asarray(value, backend="jax"), ut.full((2,), value, backend="jax")):
             assert made.dtype == expected and not made.raw.weak_type
             np.testing.assert_array_equal(made.numpy(), np.full(made.shape, value, dtype=expected.name))
@@ -253,8 +281,9 @@ def test_bool_arange_matches_numpy(bounds):
     np.testing.assert_array_equal(ut.arange(*bounds, dtype=ut.bool, backend="jax").numpy(), expected, strict=True)
 
 
-@pytest.mark.parametrize("dtype", ["bool", "int8", "int16", "int32", "int64", "uint8", "uint32", "uint64",
-                                   "float32", "complex64"])
+@pytest.mark.parametrize(
+    "dtype", ["bool", "int8", "int16", "int32", "int64", "uint8", "uint32", "uint64", "float32", "complex64"]
+)
 @pytest.mark.parametrize("function", ["cumulative_prod", "cumulative_sum", "prod", "sum"])
 def test_products_and_sums_accumulate_in_the_default_dtypes(x64, function, dtype):
     # jnp.cumulative_prod alone keeps int8 as int8
@@ -331,12 +360,21 @@ def test_out_of_bounds_integers_raise_instead_of_clamping(key):
 
 _BOUND = st.integers(-5, 5)
 #: one part of an index: a Python int (in or out of bounds), a slice, None or a mask
-_INDEX_PART = st.one_of(_BOUND, st.none(), st.builds(slice, st.none() | _BOUND, st.none() | _BOUND,
-                                                     st.sampled_from([None, 1, 2, -1, -3])))
-_INDEX_KEY = st.one_of(_INDEX_PART, st.just(Ellipsis), st.lists(_INDEX_PART, max_size=4).flatmap(
-    lambda parts: st.integers(0, len(parts)).map(
-        lambda at: tuple(parts) if at == len(parts) else (*parts[:at], Ellipsis, *parts[at:]))
-    | st.just(tuple(parts))))
+_INDEX_PART = st.one_of(
+    _BOUND, st.none(), st.builds(slice, st.none() | _BOUND, st.none() | _BOUND, st.sampled_from([None, 1, 2, -1, -3]))
+)
+_INDEX_KEY = st.one_of(
+    _INDEX_PART,
+    st.just(Ellipsis),
+    st.lists(_INDEX_PART, max_size=4).flatmap(
+        lambda parts: (
+            st.integers(0, len(parts)).map(
+                lambda at: tuple(parts) if at == len(parts) else (*parts[:at], Ellipsis, *parts[at:])
+            )
+            | st.just(tuple(parts))
+        )
+    ),
+)
 
 
 @given(key=_INDEX_KEY, mask=st.booleans())
@@ -350,8 +388,11 @@ def test_indexing_matches_numpy_and_raises_where_numpy_raises(key, mask):
     except IndexError:
         expected = None
     t = ut.asarray(values, backend="jax")
-    jax_key = tuple(ut.asarray(k, backend="jax") if isinstance(k, np.ndarray) else k
-                    for k in key) if isinstance(key, tuple) else key
+    jax_key = (
+        tuple(ut.asarray(k, backend="jax") if isinstance(k, np.ndarray) else k for k in key)
+        if isinstance(key, tuple)
+        else key
+    )
     if expected is None:
         with pytest.raises(IndexError):
             t[jax_key]
@@ -389,8 +430,9 @@ def test_standard_promotion_follows_the_x64_mode_at_run_time(jb):
             with pytest.raises(BackendError, match="int64"):
                 u + i
         assert jb.standard_promotion is True
-        assert (ut.asarray([1], dtype=ut.uint32, backend="jax")
-                + ut.asarray([1], dtype=ut.int32, backend="jax")).dtype == ut.int64
+        assert (
+            ut.asarray([1], dtype=ut.uint32, backend="jax") + ut.asarray([1], dtype=ut.int32, backend="jax")
+        ).dtype == ut.int64
 
 
 @pytest.mark.parametrize("x64_mode", [True, False])
@@ -443,9 +485,10 @@ def test_shape_mismatches_raise_value_error_like_numpy(mismatch):
 
 # -- devices ------------------------------------------------------------------------------------
 
+
 def test_devices_map_to_the_unitensor_vocabulary(jb):
     expected = [ut.Device("cpu", d.id) for d in jax.local_devices(backend="cpu")]
-    assert ut.devices("jax")[:len(expected)] == expected
+    assert ut.devices("jax")[: len(expected)] == expected
     assert all(d.type in ("cpu", "cuda", "tpu") for d in ut.devices("jax"))
     t = ut.asarray([1.0], backend="jax")
     assert t.device == jb.default_device()
@@ -500,8 +543,7 @@ MULTI_DEVICE_SCRIPT = """
 
 
 def test_virtual_host_devices_in_a_fresh_process():
-    out = run_python(MULTI_DEVICE_SCRIPT, XLA_FLAGS="--xla_force_host_platform_device_count=4",
-                     JAX_ENABLE_X64="1")
+    out = run_python(MULTI_DEVICE_SCRIPT, XLA_FLAGS="--xla_force_host_platform_device_count=4", JAX_ENABLE_X64="1")
     assert out.strip() == "ok"
 
 
@@ -511,8 +553,10 @@ def test_one_device_keeps_the_fast_binary_path(jb):
 
 # -- export to NumPy and DLPack ----------------------------------------------------------------
 
-@pytest.mark.parametrize("export", [lambda t: t.numpy(), np.asarray, np.from_dlpack],
-                         ids=["numpy", "asarray", "from_dlpack"])
+
+@pytest.mark.parametrize(
+    "export", [lambda t: t.numpy(), np.asarray, np.from_dlpack], ids=["numpy", "asarray", "from_dlpack"]
+)
 def test_export_to_numpy_is_zero_copy_and_read_only(x64, export):
     t = ut.asarray(np.arange(6.0).reshape(2, 3), backend="jax")
     a = export(t)
@@ -604,8 +648,7 @@ def test_copy_false_refuses_a_copy(x64):
     assert pointer(shared.raw) == pointer(source)
 
 
-@given(hnp.arrays(st.sampled_from(ROUND_TRIP_DTYPES), hnp.array_shapes(min_dims=0, max_dims=3, min_side=0,
-                                                                          max_side=4)))
+@given(hnp.arrays(st.sampled_from(ROUND_TRIP_DTYPES), hnp.array_shapes(min_dims=0, max_dims=3, min_side=0, max_side=4)))
 def test_round_trip_through_jax_is_exact(values):
     with jax.enable_x64(True):
         t = ut.asarray(values, backend="jax")
@@ -619,13 +662,14 @@ def test_round_trip_through_jax_is_exact(values):
 
 # -- tracers: gradients and jit ---------------------------------------------------------------
 
+
 def test_requires_grad_inside_jax_differentiation(x64):
     seen = {}
 
     def f(x):
         t = ut.astensor(x)
         seen[len(seen)] = (t.requires_grad, t.detach().requires_grad)
-        return jnp.sum(x ** 2)
+        return jnp.sum(x**2)
 
     x = jnp.arange(3.0)
     jax.grad(f)(x)
@@ -655,6 +699,7 @@ def test_numpy_inside_differentiation_raises_the_torch_error(x64):
 
 
 # -- pytrees: jit and vmap take and return Tensors ------------------------------------------------
+
 
 def test_jit_takes_and_returns_tensors(x64):
     traces = []
@@ -705,6 +750,7 @@ def test_new_tensor_of_a_jax_array_is_a_pytree():
 
 # -- GPU -------------------------------------------------------------------------------------------
 
+
 def _jax_gpus() -> list:
     try:
         return jax.devices("gpu")
@@ -718,9 +764,11 @@ def test_cuda_devices_and_export():
     assert "cuda:0" in ut.devices("jax")
     t = ut.asarray([1.0, 2.0], backend="jax").cuda()
     assert t.device == "cuda:0" and t.raw.devices() == {_jax_gpus()[0]}
-    with pytest.raises(TypeError, match=r"^can't convert cuda:0 device type tensor to numpy\. "
-                                        r"Use Tensor\.cpu\(\) to copy the tensor to host memory first\.$"):
+    with pytest.raises(
+        TypeError,
+        match=r"^can't convert cuda:0 device type tensor to numpy\. "
+        r"Use Tensor\.cpu\(\) to copy the tensor to host memory first\.$",
+    ):
         t.numpy()
     assert t.numpy(force=True).tolist() == [1.0, 2.0]
     assert t.cpu().device == "cpu"
-

@@ -53,14 +53,18 @@ def test_creation_on_a_device_it_does_not_have_names_those_it_has():
     assert "strict" in str(info.value)
 
 
-@pytest.mark.parametrize("operation", [
-    lambda a, b: a + b,
-    lambda a, b: a @ b,
-    lambda a, b: ut.add(a, b),
-    lambda a, b: ut.stack([a, b]),
-    lambda a, b: ut.where(a > 0, a, b),
-    lambda a, b: a[ut.astype(b, ut.int64)],
-], ids=["operator", "matmul", "function", "sequence", "where", "index"])
+@pytest.mark.parametrize(
+    "operation",
+    [
+        lambda a, b: a + b,
+        lambda a, b: a @ b,
+        lambda a, b: ut.add(a, b),
+        lambda a, b: ut.stack([a, b]),
+        lambda a, b: ut.where(a > 0, a, b),
+        lambda a, b: a[ut.astype(b, ut.int64)],
+    ],
+    ids=["operator", "matmul", "function", "sequence", "where", "index"],
+)
 def test_mixing_devices_names_both(operation):
     a = strict([[1.0, 0.0], [0.0, 1.0]])
     b = strict([[0.0, 1.0], [1.0, 0.0]], device="device1")
@@ -131,11 +135,15 @@ def test_moving_between_fake_devices():
     np.testing.assert_array_equal(t.numpy(force=True), [1.0, 2.0])
 
 
-@pytest.mark.parametrize("call", [
-    lambda: ut.sin(strict([1, 2])),                 # sin is defined for floating point only
-    lambda: strict([True, False]) + strict([1, 2]),  # no bool-with-number promotion (unitensor's rule neither)
-    lambda: ut.sum(strict([1.0, 2.0]), axis=1.5),   # axes are integers
-], ids=["sin-of-int", "bool-plus-int", "float-axis"])
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: ut.sin(strict([1, 2])),  # sin is defined for floating point only
+        lambda: strict([True, False]) + strict([1, 2]),  # no bool-with-number promotion (unitensor's rule neither)
+        lambda: ut.sum(strict([1.0, 2.0]), axis=1.5),  # axes are integers
+    ],
+    ids=["sin-of-int", "bool-plus-int", "float-axis"],
+)
 def test_non_portable_code_is_rejected(call):
     with pytest.raises((TypeError, IndexError, ValueError)):
         call()
@@ -152,9 +160,12 @@ def test_isin_invert_follows_the_standard():
     np.testing.assert_array_equal(ut.isin(x, values).numpy(), [[True, False], [False, True]])
 
 
-@given(hnp.arrays(st.sampled_from([np.float32, np.float64, np.int8, np.uint16, np.int64, np.bool_,
-                                   np.complex64, np.complex128]),
-                  hnp.array_shapes(min_dims=0, max_dims=3, min_side=0, max_side=4)))
+@given(
+    hnp.arrays(
+        st.sampled_from([np.float32, np.float64, np.int8, np.uint16, np.int64, np.bool_, np.complex64, np.complex128]),
+        hnp.array_shapes(min_dims=0, max_dims=3, min_side=0, max_side=4),
+    )
+)
 def test_round_trip_through_strict_is_exact(array):
     t = ut.asarray(array, backend="strict")
     back = t.to(backend="numpy").numpy()

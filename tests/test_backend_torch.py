@@ -28,8 +28,7 @@ torch = pytest.importorskip("torch")
 GRAD_ERROR = "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead."
 #: every dtype of the standard (uint16/32/64 through int64 where torch has no kernel, pytorch/pytorch#58734)
 COMPUTE_DTYPES = [d for d in ut.__array_namespace_info__("torch").dtypes().values()]
-PAIRS = [(a, b) for a, b in itertools.product(COMPUTE_DTYPES, repeat=2)
-         if (a, b) in PROMOTION_TABLE and a is not b]
+PAIRS = [(a, b) for a, b in itertools.product(COMPUTE_DTYPES, repeat=2) if (a, b) in PROMOTION_TABLE and a is not b]
 
 
 def t(data, dtype=None):
@@ -49,14 +48,19 @@ def sample(dtype, shape):
 
 # -- promotion --------------------------------------------------------------------
 
+
 @pytest.mark.parametrize(("a", "b"), PAIRS, ids=[f"{a}-{b}" for a, b in PAIRS])
 @pytest.mark.parametrize("b_shape", [(3,), ()], ids=["array", "0-d"])
 def test_binary_promotion_follows_the_standard_table(a, b, b_shape):
     x, y = sample(a, (3,)), sample(b, b_shape)
     expected_dtype = PROMOTION_TABLE[a, b]
     wide_x, wide_y = x.astype(expected_dtype.name), y.astype(expected_dtype.name)
-    for result, expected in [(t(x) + t(y), wide_x + wide_y), (ut.add(t(x), t(y)), wide_x + wide_y),
-                             (ut.multiply(t(y), t(x)), wide_y * wide_x), (t(y) - t(x), wide_y - wide_x)]:
+    for result, expected in [
+        (t(x) + t(y), wide_x + wide_y),
+        (ut.add(t(x), t(y)), wide_x + wide_y),
+        (ut.multiply(t(y), t(x)), wide_y * wide_x),
+        (t(y) - t(x), wide_y - wide_x),
+    ]:
         assert result.dtype == expected_dtype
         np.testing.assert_array_equal(result.numpy(), expected)
 
@@ -81,11 +85,18 @@ def test_where_and_concat_promote():
     assert ut.concat([t([1], np.int8), t([2], np.uint8)]).dtype == ut.int16
 
 
-@pytest.mark.parametrize(("dtype", "scalar", "expected"), [
-    ("float32", 1.5, ut.float32), ("float64", 1.5, ut.float64), ("int8", 3, ut.int8),
-    ("uint8", 3, ut.uint8), ("float32", 1j, ut.complex64), ("float64", 1j, ut.complex128),
-    ("bool", True, ut.bool),
-])
+@pytest.mark.parametrize(
+    ("dtype", "scalar", "expected"),
+    [
+        ("float32", 1.5, ut.float32),
+        ("float64", 1.5, ut.float64),
+        ("int8", 3, ut.int8),
+        ("uint8", 3, ut.uint8),
+        ("float32", 1j, ut.complex64),
+        ("float64", 1j, ut.complex128),
+        ("bool", True, ut.bool),
+    ],
+)
 def test_python_scalars_where_the_standard_defines_the_result(dtype, scalar, expected):
     x = t(sample(ut.__dict__[dtype], (3,)))
     for result in (x * scalar, scalar * x, ut.multiply(x, scalar)):
@@ -93,9 +104,14 @@ def test_python_scalars_where_the_standard_defines_the_result(dtype, scalar, exp
 
 
 @pytest.mark.parametrize("library", ["numpy", "torch"])
-@pytest.mark.parametrize(("dtype", "scalar", "kind"), [
-    ("int32", 1.5, "real floating"), ("int8", 2.5, "real floating"), ("int64", 1j, "complex floating"),
-])
+@pytest.mark.parametrize(
+    ("dtype", "scalar", "kind"),
+    [
+        ("int32", 1.5, "real floating"),
+        ("int8", 2.5, "real floating"),
+        ("int64", 1j, "complex floating"),
+    ],
+)
 def test_python_scalars_outside_the_standard_give_the_backends_default_dtype(library, dtype, scalar, kind):
     # the standard leaves these undefined; each backend gives its own default (NumPy's float64, torch's float32)
     x = ut.asarray([1, 2], dtype=ut.__dict__[dtype], backend=library)
@@ -105,6 +121,7 @@ def test_python_scalars_outside_the_standard_give_the_backends_default_dtype(lib
 
 
 # -- devices ------------------------------------------------------------------------
+
 
 def test_devices_are_cpu_every_cuda_device_and_meta():
     expected = ["cpu", *(f"cuda:{i}" for i in range(torch.cuda.device_count())), "meta"]
@@ -139,9 +156,19 @@ def test_missing_device_names_the_devices_there_are():
 
 # torch's meta kernels accept a few mixes that real devices refuse (matmul with a CPU
 # tensor): those are left out here and covered on CUDA by tests/gpu/
-@pytest.mark.parametrize("operation", [operator.add, operator.mul, ut.add, ut.maximum, ut.hypot,
-                                       lambda a, b: ut.where(a > 0, a, b), lambda a, b: ut.stack([a, b])],
-                         ids=["+", "*", "add", "maximum", "hypot", "where", "stack"])
+@pytest.mark.parametrize(
+    "operation",
+    [
+        operator.add,
+        operator.mul,
+        ut.add,
+        ut.maximum,
+        ut.hypot,
+        lambda a, b: ut.where(a > 0, a, b),
+        lambda a, b: ut.stack([a, b]),
+    ],
+    ids=["+", "*", "add", "maximum", "hypot", "where", "stack"],
+)
 def test_two_devices_raise_naming_both(operation):
     x = t(np.ones((3, 3), np.float32))
     with pytest.raises(ValueError, match=r"two devices, cpu and meta"):
@@ -163,6 +190,7 @@ def test_meta_tensor_cannot_be_exported():
 
 # -- zero-copy with NumPy ------------------------------------------------------------------
 
+
 def test_numpy_to_torch_shares_memory_both_ways():
     source = np.arange(6.0).reshape(2, 3)
     x = ut.asarray(source, backend="torch")
@@ -181,9 +209,11 @@ def test_numpy_tensor_to_torch_shares_memory():
     assert source.raw[1] == 7
 
 
-@pytest.mark.parametrize("export", [lambda x: x.numpy(), np.asarray, np.from_dlpack,
-                                    lambda x: x.to(backend="numpy").raw],
-                         ids=["numpy()", "np.asarray", "np.from_dlpack", "to(backend=numpy)"])
+@pytest.mark.parametrize(
+    "export",
+    [lambda x: x.numpy(), np.asarray, np.from_dlpack, lambda x: x.to(backend="numpy").raw],
+    ids=["numpy()", "np.asarray", "np.from_dlpack", "to(backend=numpy)"],
+)
 def test_torch_to_numpy_is_zero_copy(export):
     x = t(np.arange(6.0, dtype=np.float32).reshape(2, 3))
     array = export(x)
@@ -202,6 +232,7 @@ def test_non_contiguous_tensor_exports_without_copy():
 
 
 # -- copies where memory cannot be shared ------------------------------------------------
+
 
 def _readonly(array):
     array.flags.writeable = False
@@ -272,9 +303,12 @@ def _import(source, route):
     return ut.from_dlpack(source, backend="torch")
 
 
-@given(hnp.arrays(st.sampled_from([np.float32, np.float64, np.complex64, np.complex128, np.int8,
-                                   np.uint8, np.int64, np.bool_]),
-                  hnp.array_shapes(min_dims=0, max_dims=3, min_side=0, max_side=4)))
+@given(
+    hnp.arrays(
+        st.sampled_from([np.float32, np.float64, np.complex64, np.complex128, np.int8, np.uint8, np.int64, np.bool_]),
+        hnp.array_shapes(min_dims=0, max_dims=3, min_side=0, max_side=4),
+    )
+)
 def test_values_survive_the_round_trip_exactly(array):
     back = ut.asarray(array).to(backend="torch").to(backend="numpy").numpy()
     assert back.dtype == array.dtype
@@ -293,6 +327,7 @@ def test_lazy_conjugate_and_negative_views_export_their_values():
 
 
 # -- gradients and export ----------------------------------------------------------------------
+
 
 def test_a_tensor_that_requires_grad_refuses_export():
     x = ut.astensor(torch.ones(2, requires_grad=True))
@@ -316,8 +351,10 @@ def test_numpy_force_detaches():
 
 # -- mixing -----------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("operation", [operator.add, ut.add, ut.matmul, lambda a, b: ut.stack([a, b])],
-                         ids=["+", "add", "matmul", "stack"])
+
+@pytest.mark.parametrize(
+    "operation", [operator.add, ut.add, ut.matmul, lambda a, b: ut.stack([a, b])], ids=["+", "add", "matmul", "stack"]
+)
 def test_mixing_with_a_numpy_tensor_names_both_backends(operation):
     x, y = t(np.ones((2, 2))), ut.asarray(np.ones((2, 2)))
     with pytest.raises(TypeError, match=r"'torch' and 'numpy'.*to\(backend="):
@@ -412,10 +449,15 @@ def test_unique_all_matches_numpy(data):
         np.testing.assert_array_equal(g.numpy(), e.numpy())
 
 
-@pytest.mark.parametrize(("name", "fields"), [
-    ("eigh", ("eigenvalues", "eigenvectors")), ("qr", ("Q", "R")), ("slogdet", ("sign", "logabsdet")),
-    ("svd", ("U", "S", "Vh")),
-])
+@pytest.mark.parametrize(
+    ("name", "fields"),
+    [
+        ("eigh", ("eigenvalues", "eigenvectors")),
+        ("qr", ("Q", "R")),
+        ("slogdet", ("sign", "logabsdet")),
+        ("svd", ("U", "S", "Vh")),
+    ],
+)
 def test_linalg_results_are_named_tuples(name, fields):
     matrix = np.array([[4.0, 1.0], [1.0, 3.0]])
     got, expected = getattr(ut.linalg, name)(t(matrix)), getattr(ut.linalg, name)(ut.asarray(matrix))
@@ -446,20 +488,26 @@ EDGE_CALLS = {
     "unique_counts complex": lambda b: ut.unique_counts(ut.asarray(np.array([2j, 1 + 0j, 2j]), backend=b)),
     "unique_inverse complex": lambda b: ut.unique_inverse(ut.asarray(np.array([[2j, 1 + 0j], [2j, 0j]]), backend=b)),
     "unique_all complex": lambda b: ut.unique_all(ut.asarray(np.array([2j, 1 + 0j, 2j]), backend=b)),
-    "isin complex": lambda b: ut.isin(ut.asarray(np.array([1j, 2 + 0j]), backend=b),
-                                      ut.asarray(np.array([2 + 0j, 3j]), backend=b)),
-    "isin bool": lambda b: ut.isin(ut.asarray(np.array([True, False]), backend=b),
-                                   ut.asarray(np.array([True]), backend=b)),
-    "searchsorted complex": lambda b: ut.searchsorted(ut.asarray(np.array([1j, 1 + 0j, 1 + 1j]), backend=b),
-                                                      ut.asarray(np.array([1 + 0.5j, 0j]), backend=b), side="right"),
-    "searchsorted bool": lambda b: ut.searchsorted(ut.asarray(np.array([False, True]), backend=b),
-                                                   ut.asarray(np.array([True]), backend=b)),
+    "isin complex": lambda b: ut.isin(
+        ut.asarray(np.array([1j, 2 + 0j]), backend=b), ut.asarray(np.array([2 + 0j, 3j]), backend=b)
+    ),
+    "isin bool": lambda b: ut.isin(
+        ut.asarray(np.array([True, False]), backend=b), ut.asarray(np.array([True]), backend=b)
+    ),
+    "searchsorted complex": lambda b: ut.searchsorted(
+        ut.asarray(np.array([1j, 1 + 0j, 1 + 1j]), backend=b),
+        ut.asarray(np.array([1 + 0.5j, 0j]), backend=b),
+        side="right",
+    ),
+    "searchsorted bool": lambda b: ut.searchsorted(
+        ut.asarray(np.array([False, True]), backend=b), ut.asarray(np.array([True]), backend=b)
+    ),
     "var over no axis": lambda b: ut.var(ut.asarray(np.arange(3.0), backend=b), axis=(), correction=1),
     "std over no axis": lambda b: ut.std(ut.asarray(np.arange(3.0), backend=b), axis=()),
-    "vector_norm over no axis": lambda b: ut.linalg.vector_norm(ut.asarray(np.array([-2.0, 0.0]), backend=b),
-                                                                axis=(), ord=0),
-    "max norm of nothing": lambda b: ut.linalg.vector_norm(ut.asarray(np.zeros((0, 2)), backend=b),
-                                                           ord=float("inf")),
+    "vector_norm over no axis": lambda b: ut.linalg.vector_norm(
+        ut.asarray(np.array([-2.0, 0.0]), backend=b), axis=(), ord=0
+    ),
+    "max norm of nothing": lambda b: ut.linalg.vector_norm(ut.asarray(np.zeros((0, 2)), backend=b), ord=float("inf")),
     "count_nonzero over no axis": lambda b: ut.count_nonzero(ut.asarray(np.array([[0, 3]]), backend=b), axis=()),
     "fftshift over no axis": lambda b: ut.fft.fftshift(ut.asarray(np.arange(4.0), backend=b), axes=()),
     "linspace bool": lambda b: ut.linspace(0, 1, 3, dtype=ut.bool, backend=b),
@@ -478,18 +526,20 @@ def test_calls_torch_has_no_kernel_for_match_numpy(call):
         np.testing.assert_array_equal(g.numpy(), e.numpy())
 
 
-@pytest.mark.parametrize(("call", "error"), [
-    (lambda: ut.reshape(t(np.arange(6.0)), (4,)), ValueError),
-    (lambda: ut.concat([t(np.ones((2, 3))), t(np.ones((2, 4)))]), ValueError),
-    (lambda: ut.matmul(t(np.ones((2, 3))), t(np.ones((2, 3)))), ValueError),
-    (lambda: ut.linalg.inv(t(np.ones((2, 3)))), ValueError),
-    (lambda: ut.linalg.cholesky(t(-np.eye(2))), ValueError),  # torch.linalg.LinAlgError
-], ids=["reshape", "concat", "matmul", "inv not square", "cholesky not positive"])
+@pytest.mark.parametrize(
+    ("call", "error"),
+    [
+        (lambda: ut.reshape(t(np.arange(6.0)), (4,)), ValueError),
+        (lambda: ut.concat([t(np.ones((2, 3))), t(np.ones((2, 4)))]), ValueError),
+        (lambda: ut.matmul(t(np.ones((2, 3))), t(np.ones((2, 3)))), ValueError),
+        (lambda: ut.linalg.inv(t(np.ones((2, 3)))), ValueError),
+        (lambda: ut.linalg.cholesky(t(-np.eye(2))), ValueError),  # torch.linalg.LinAlgError
+    ],
+    ids=["reshape", "concat", "matmul", "inv not square", "cholesky not positive"],
+)
 def test_invalid_input_raises_what_numpy_raises(call, error):
     with pytest.raises(error):
         call()
-
-
 
 
 # -- direct bindings: torch itself for the common call, array_api_compat's wrapper for the rest ------
@@ -497,6 +547,7 @@ def test_invalid_input_raises_what_numpy_raises(call, error):
 # Both the fast paths' table (backend._functions) and the slow path's function (backend.function)
 # call torch directly for the common arguments; each must give what the complete implementation
 # (the backend's override, else array_api_compat's wrapper) gives, for every argument.
+
 
 def _complete(name):
     """The implementation the direct bindings stand in for."""
@@ -533,25 +584,53 @@ def _assert_same_outcome(got, expected):
     torch.testing.assert_close(got, expected, rtol=0, atol=0, equal_nan=True)
 
 
-REDUCTION_CALLS = [{}, {"axis": 0}, {"axis": -1, "keepdims": True}, {"keepdims": True}, {"axis": (0, 1)},
-                   {"axis": ()}, {"dtype": torch.int64}, {"axis": 1, "dtype": torch.float64}]
+REDUCTION_CALLS = [
+    {},
+    {"axis": 0},
+    {"axis": -1, "keepdims": True},
+    {"keepdims": True},
+    {"axis": (0, 1)},
+    {"axis": ()},
+    {"dtype": torch.int64},
+    {"axis": 1, "dtype": torch.float64},
+]
 REDUCTION_DTYPES = [torch.bool, torch.int8, torch.uint8, torch.int32, torch.int64, torch.float32, torch.complex64]
 
 
 @pytest.mark.parametrize("path", ["fast", "slow"])
 @pytest.mark.parametrize("dtype", REDUCTION_DTYPES, ids=str)
-@pytest.mark.parametrize(("name", "kwargs"), [(name, kwargs) for name in ("sum", "prod", "mean", "max", "min")
-                                              for kwargs in REDUCTION_CALLS
-                                              if name in ("sum", "prod") or "dtype" not in kwargs], ids=str)
+@pytest.mark.parametrize(
+    ("name", "kwargs"),
+    [
+        (name, kwargs)
+        for name in ("sum", "prod", "mean", "max", "min")
+        for kwargs in REDUCTION_CALLS
+        if name in ("sum", "prod") or "dtype" not in kwargs
+    ],
+    ids=str,
+)
 def test_direct_reductions_match_the_complete_implementation(name, kwargs, dtype, path):
     x = torch.tensor(np.arange(1, 7).reshape(2, 3) % 4).to(dtype)
     _assert_same_outcome(_outcome(_both_paths(name)[path], x, **kwargs), _outcome(_complete(name), x, **kwargs))
 
 
 @pytest.mark.parametrize("path", ["fast", "slow"])
-@pytest.mark.parametrize("kwargs", [{}, {"axis": 0}, {"axis": -1, "keepdims": True}, {"keepdims": True},
-                                    {"axis": (0, 1)}, {"axis": ()}, {"ord": 1}, {"ord": 0, "axis": 1},
-                                    {"ord": float("inf")}, {"ord": -float("inf"), "axis": 0}], ids=str)
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {},
+        {"axis": 0},
+        {"axis": -1, "keepdims": True},
+        {"keepdims": True},
+        {"axis": (0, 1)},
+        {"axis": ()},
+        {"ord": 1},
+        {"ord": 0, "axis": 1},
+        {"ord": float("inf")},
+        {"ord": -float("inf"), "axis": 0},
+    ],
+    ids=str,
+)
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64, torch.complex64, torch.int32], ids=str)
 def test_direct_vector_norm_matches_the_complete_implementation(dtype, kwargs, path):
     x = torch.tensor([[3.0, -4.0, 0.0], [1.0, 2.0, -2.0]]).to(dtype)
@@ -561,9 +640,16 @@ def test_direct_vector_norm_matches_the_complete_implementation(dtype, kwargs, p
 
 
 @pytest.mark.parametrize("path", ["fast", "slow"])
-@pytest.mark.parametrize(("source", "target"), [(torch.float32, torch.int32), (torch.float32, torch.float32),
-                                                (torch.int64, torch.bool), (torch.complex64, torch.float64)],
-                         ids=str)
+@pytest.mark.parametrize(
+    ("source", "target"),
+    [
+        (torch.float32, torch.int32),
+        (torch.float32, torch.float32),
+        (torch.int64, torch.bool),
+        (torch.complex64, torch.float64),
+    ],
+    ids=str,
+)
 @pytest.mark.parametrize("copy", [True, False])
 def test_direct_astype_keeps_the_standards_copy_rules(source, target, copy, path):
     x = torch.tensor([1.5, -2.0, 0.0]).to(source)
@@ -609,8 +695,10 @@ def test_slow_promoting_functions_match_the_complete_implementation(name, operan
 
 @pytest.mark.parametrize("operands", ["one dtype", "int and float"])
 def test_slow_matmul_matches_the_complete_implementation(operands):
-    x1, x2 = (torch.tensor(np.arange(6.0).reshape(2, 3)).to(torch.float32),
-              torch.tensor(np.arange(6).reshape(3, 2)).to(torch.float32 if operands == "one dtype" else torch.int64))
+    x1, x2 = (
+        torch.tensor(np.arange(6.0).reshape(2, 3)).to(torch.float32),
+        torch.tensor(np.arange(6).reshape(3, 2)).to(torch.float32 if operands == "one dtype" else torch.int64),
+    )
     for name in ("matmul", "linalg.matmul"):
         _assert_same_outcome(ut.backends.get("torch").function(name)(x1, x2), _complete(name)(x1, x2))
 

@@ -31,8 +31,19 @@ def test_one_namespace_per_backend(backend):
 def test_a_backends_namespace_creates_on_it_whatever_the_default(backend):
     xp = ut.namespace(backend)
     with ut.use_backend("numpy"):
-        made = [xp.zeros(3), xp.ones((2, 2)), xp.eye(2), xp.arange(3), xp.linspace(0, 1, 5), xp.full(2, 1.5),
-                xp.empty(2), xp.asarray([1.0, 2.0]), xp.asarray(A), xp.fft.fftfreq(4), xp.fft.rfftfreq(4)]
+        made = [
+            xp.zeros(3),
+            xp.ones((2, 2)),
+            xp.eye(2),
+            xp.arange(3),
+            xp.linspace(0, 1, 5),
+            xp.full(2, 1.5),
+            xp.empty(2),
+            xp.asarray([1.0, 2.0]),
+            xp.asarray(A),
+            xp.fft.fftfreq(4),
+            xp.fft.rfftfreq(4),
+        ]
     assert [t.backend.name for t in made] == [backend] * len(made)
     info = xp.__array_namespace_info__()
     assert info.devices() == tuple(ut.devices(backend))

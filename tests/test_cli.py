@@ -15,8 +15,10 @@ from unitensor.__main__ import COMMANDS, main
 
 
 def run_cli(*args: str, path: Path | None = None) -> subprocess.CompletedProcess[str]:
-    env_code = f"import sys; sys.path[:0] = {[str(path)] if path else []!r}; " \
-               "import runpy; sys.argv = ['unitensor', *sys.argv[1:]]; runpy.run_module('unitensor', run_name='__main__')"
+    env_code = (
+        f"import sys; sys.path[:0] = {[str(path)] if path else []!r}; "
+        "import runpy; sys.argv = ['unitensor', *sys.argv[1:]]; runpy.run_module('unitensor', run_name='__main__')"
+    )
     return subprocess.run([sys.executable, "-c", env_code, *args], capture_output=True, text=True, timeout=300)
 
 
@@ -47,7 +49,8 @@ def test_demo_on_each_backend(backend):
     assert "exported to NumPy: numpy.ndarray" in done.stdout
     lines = done.stdout.splitlines()
     assert weights(next(line for line in lines if line.startswith("normal equations"))) == pytest.approx(
-        [0.5, -2.0, 1.5], abs=0.01)
+        [0.5, -2.0, 1.5], abs=0.01
+    )
 
 
 def test_demo_with_an_unknown_backend_fails_clearly():
@@ -84,13 +87,15 @@ def test_info_survives_broken_and_missing_plugins(tmp_path):
         "from unitensor.backends.numpy import NumpyBackend\n"
         "class Missing(NumpyBackend):\n"
         "    name = 'missing'\n"
-        "    requires = ('ut_cli_not_installed',)\n")
+        "    requires = ('ut_cli_not_installed',)\n"
+    )
     (tmp_path / "ut_cli_broken.py").write_text("raise RuntimeError('broken at import')\n")
     info = tmp_path / "ut_cli_plugins-0.1.dist-info"
     info.mkdir()
     (info / "METADATA").write_text("Metadata-Version: 2.1\nName: ut-cli-plugins\nVersion: 0.1\n")
     (info / "entry_points.txt").write_text(
-        "[unitensor.backends]\nmissing = ut_cli_plugins:Missing\nbroken = ut_cli_broken:Backend\n")
+        "[unitensor.backends]\nmissing = ut_cli_plugins:Missing\nbroken = ut_cli_broken:Backend\n"
+    )
     done = run_cli("info", path=tmp_path)
     assert done.returncode == 0, done.stderr
     rows = {line.split()[0]: line.split() for line in done.stdout.splitlines()[2:] if line and not line[0].isspace()}

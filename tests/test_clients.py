@@ -94,9 +94,11 @@ CLIENTS: dict[str, Client] = {
     "PolynomialFeatures": _scikit_learn(lambda X: preprocessing.PolynomialFeatures(2).fit_transform(X)),
     "LabelEncoder": _scikit_learn(lambda y: preprocessing.LabelEncoder().fit_transform(y), "predicted"),
     "LinearDiscriminantAnalysis": _scikit_learn(
-        lambda X, y: discriminant_analysis.LinearDiscriminantAnalysis().fit(X, y).predict_proba(X), "X", "labels"),
+        lambda X, y: discriminant_analysis.LinearDiscriminantAnalysis().fit(X, y).predict_proba(X), "X", "labels"
+    ),
     "Ridge(svd)": _scikit_learn(
-        lambda X, y: linear_model.Ridge(alpha=0.5, solver="svd").fit(X, y).predict(X), "X", "target"),
+        lambda X, y: linear_model.Ridge(alpha=0.5, solver="svd").fit(X, y).predict(X), "X", "target"
+    ),
     "euclidean_distances": _scikit_learn(pairwise.euclidean_distances),
     "rbf_kernel": _scikit_learn(pairwise.rbf_kernel),
     "cosine_similarity": _scikit_learn(pairwise.cosine_similarity),
@@ -104,7 +106,8 @@ CLIENTS: dict[str, Client] = {
     "confusion_matrix": _scikit_learn(metrics.confusion_matrix, "labels", "predicted"),
     "r2_score": _scikit_learn(lambda y, p: metrics.r2_score(y, p, multioutput="raw_values"), "targets", "fitted"),
     "mean_squared_error": _scikit_learn(
-        lambda y, p: metrics.mean_squared_error(y, p, multioutput="raw_values"), "targets", "fitted"),
+        lambda y, p: metrics.mean_squared_error(y, p, multioutput="raw_values"), "targets", "fitted"
+    ),
     # SciPy
     "special.erf": Client(scipy.special.erf, ("signal",)),
     "special.expit": Client(scipy.special.expit, ("signal",)),
@@ -124,11 +127,13 @@ CLIENTS: dict[str, Client] = {
     "cluster.vq.whiten": Client(scipy.cluster.vq.whiten),
     "integrate.trapezoid": Client(lambda y, x: scipy.integrate.trapezoid(y, x=x), ("curve", "grid")),
     "integrate.cumulative_trapezoid": Client(
-        lambda y, x: scipy.integrate.cumulative_trapezoid(y, x=x), ("curve", "grid")),
+        lambda y, x: scipy.integrate.cumulative_trapezoid(y, x=x), ("curve", "grid")
+    ),
 }
 
 
 # -- the one table of known failures ------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Failure:
@@ -138,8 +143,10 @@ class Failure:
     tensors_too: bool = True
 
 
-_UNKNOWN_MASK_LENGTH = ("Dask: the client writes a[mask] = values, and Dask cannot index with a mask whose "
-                        "length (number of True values) it does not know before computing")
+_UNKNOWN_MASK_LENGTH = (
+    "Dask: the client writes a[mask] = values, and Dask cannot index with a mask whose "
+    "length (number of True values) it does not know before computing"
+)
 _JAX_IMMUTABLE = "JAX arrays are immutable: the client writes into an array in place (x[key] = value)"
 
 KNOWN_FAILURES: dict[tuple[str, str], Failure] = {
@@ -148,13 +155,27 @@ KNOWN_FAILURES: dict[tuple[str, str], Failure] = {
     ("r2_score", "dask"): Failure(_UNKNOWN_MASK_LENGTH),
     ("LinearDiscriminantAnalysis", "dask"): Failure(
         "Dask: scikit-learn's type_of_target compares unique_values(y).shape[0] > 2, and Dask does not "
-        "know that length (the number of classes) before computing"),
+        "know that length (the number of classes) before computing"
+    ),
     ("LabelEncoder", "dask"): Failure(
-        "Dask: raw unique_values has unknown chunk sizes, which scikit-learn then indexes", tensors_too=False),
-    **{(client, "jax"): Failure(_JAX_IMMUTABLE, tensors_too=False) for client in (
-        "StandardScaler", "MinMaxScaler", "MaxAbsScaler", "Normalizer", "PolynomialFeatures",
-        "LinearDiscriminantAnalysis", "Ridge(svd)", "euclidean_distances", "rbf_kernel", "cosine_similarity",
-        "r2_score")},
+        "Dask: raw unique_values has unknown chunk sizes, which scikit-learn then indexes", tensors_too=False
+    ),
+    **{
+        (client, "jax"): Failure(_JAX_IMMUTABLE, tensors_too=False)
+        for client in (
+            "StandardScaler",
+            "MinMaxScaler",
+            "MaxAbsScaler",
+            "Normalizer",
+            "PolynomialFeatures",
+            "LinearDiscriminantAnalysis",
+            "Ridge(svd)",
+            "euclidean_distances",
+            "rbf_kernel",
+            "cosine_similarity",
+            "r2_score",
+        )
+    },
 }
 
 
@@ -166,6 +187,7 @@ def _mark_known_failure(request: pytest.FixtureRequest, client: str, backend: st
 
 
 # -- running a client -----------------------------------------------------------------------------
+
 
 def _raw_arrays(backend: str) -> Callable[[np.ndarray], Any]:
     """The backend's own array from NumPy data (what a user of that framework would pass)."""
@@ -204,8 +226,10 @@ def _expected(name: str) -> np.ndarray:
 
 
 def test_scipy_array_api_is_on():
-    assert SCIPY_ARRAY_API, ("SciPy was imported before SCIPY_ARRAY_API=1 was set (tests/conftest.py sets it); "
-                             "its array API support is decided at import")
+    assert SCIPY_ARRAY_API, (
+        "SciPy was imported before SCIPY_ARRAY_API=1 was set (tests/conftest.py sets it); "
+        "its array API support is decided at import"
+    )
 
 
 @pytest.mark.parametrize("name", CLIENTS)

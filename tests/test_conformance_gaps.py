@@ -50,7 +50,7 @@ def test_slice_bounds_take_0d_integer_tensors_and_numpy_integers(backend):
     x = ut.asarray([1, 2, 3, 4], backend=backend)
     n = ut.asarray(2, backend=backend)
     assert x[0:n].tolist() == [1, 2]
-    assert x[np.int64(1):].tolist() == [2, 3, 4]
+    assert x[np.int64(1) :].tolist() == [2, 3, 4]
     assert ut.broadcast_to(x[:1], (n, 1)).shape == (2, 1)
 
 
@@ -122,9 +122,15 @@ def test_namespace_info_devices_is_a_tuple(backend):
 
 # -- mixed-kind promotion: one rule on every backend ---------------------------------------------
 
-MIXED = [(ut.int32, ut.float64, ut.float64), (ut.int64, ut.float32, ut.float32), (ut.uint8, ut.float32, ut.float32),
-         (ut.uint64, ut.float64, ut.float64), (ut.int8, ut.complex64, ut.complex64),
-         (ut.int64, ut.complex64, ut.complex64), (ut.uint16, ut.complex128, ut.complex128)]
+MIXED = [
+    (ut.int32, ut.float64, ut.float64),
+    (ut.int64, ut.float32, ut.float32),
+    (ut.uint8, ut.float32, ut.float32),
+    (ut.uint64, ut.float64, ut.float64),
+    (ut.int8, ut.complex64, ut.complex64),
+    (ut.int64, ut.complex64, ut.complex64),
+    (ut.uint16, ut.complex128, ut.complex128),
+]
 
 
 @pytest.mark.parametrize(("a", "b", "expected"), MIXED, ids=str)
@@ -150,9 +156,17 @@ def _pair(backend, a, b):
 @pytest.mark.parametrize(("a", "b", "expected"), MIXED, ids=str)
 def test_mixed_kind_operators_and_functions_promote_alike(backend, a, b, expected):
     x, y = _pair(backend, a, b)
-    results = {"x + y": x + y, "y * x": y * x, "subtract": ut.subtract(x, y), "divide": ut.divide(y, x),
-               "stack": ut.stack([x, y]), "concat": ut.concat([y, x]), "where": ut.where(x > 1, x, y),
-               "vecdot": ut.vecdot(x, y), "equal": ut.equal(x, y)}
+    results = {
+        "x + y": x + y,
+        "y * x": y * x,
+        "subtract": ut.subtract(x, y),
+        "divide": ut.divide(y, x),
+        "stack": ut.stack([x, y]),
+        "concat": ut.concat([y, x]),
+        "where": ut.where(x > 1, x, y),
+        "vecdot": ut.vecdot(x, y),
+        "equal": ut.equal(x, y),
+    }
     for label, result in results.items():
         want = ut.bool if label == "equal" else expected
         assert result.dtype == want, label
@@ -207,16 +221,20 @@ def test_integer_floor_divide_and_remainder_are_unchanged(backend):
     assert (x // 2).dtype == x.dtype
 
 
-@pytest.mark.parametrize(("function", "z", "expected"), [
-    ("expm1", complex(INF, 0.0), complex(INF, 0.0)),
-    ("expm1", complex(NAN, 0.0), complex(NAN, 0.0)),
-    ("exp", complex(INF, NAN), complex(INF, NAN)),
-    ("log", complex(NAN, INF), complex(INF, NAN)),
-    ("log1p", complex(-INF, NAN), complex(INF, NAN)),
-    ("cosh", complex(0.0, INF), complex(NAN, 0.0)),
-    ("tanh", complex(-0.0, NAN), complex(-0.0, NAN)),
-    ("atanh", complex(INF, NAN), complex(0.0, NAN)),
-], ids=lambda v: v if isinstance(v, str) else None)
+@pytest.mark.parametrize(
+    ("function", "z", "expected"),
+    [
+        ("expm1", complex(INF, 0.0), complex(INF, 0.0)),
+        ("expm1", complex(NAN, 0.0), complex(NAN, 0.0)),
+        ("exp", complex(INF, NAN), complex(INF, NAN)),
+        ("log", complex(NAN, INF), complex(INF, NAN)),
+        ("log1p", complex(-INF, NAN), complex(INF, NAN)),
+        ("cosh", complex(0.0, INF), complex(NAN, 0.0)),
+        ("tanh", complex(-0.0, NAN), complex(-0.0, NAN)),
+        ("atanh", complex(INF, NAN), complex(0.0, NAN)),
+    ],
+    ids=lambda v: v if isinstance(v, str) else None,
+)
 def test_complex_special_cases(backend, function, z, expected):
     for dtype in (d for d in ut.backends.get(backend).dtypes() if d.kind == "complex floating"):
         got = complex(getattr(ut, function)(ut.asarray([z], dtype=dtype, backend=backend)).tolist()[0])

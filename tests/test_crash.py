@@ -325,13 +325,16 @@ def run_batch(source: str, *arguments: str, timeout: float = 240) -> str:
     env = {**os.environ, "JAX_PLATFORMS": "cpu"}
     code = PRELUDE + textwrap.dedent(source)
     try:
-        result = subprocess.run([sys.executable, "-c", code, *arguments], capture_output=True, text=True,
-                                env=env, timeout=timeout)
+        result = subprocess.run(
+            [sys.executable, "-c", code, *arguments], capture_output=True, text=True, env=env, timeout=timeout
+        )
     except subprocess.TimeoutExpired as exc:
         pytest.fail(f"the batch hung for {timeout} s: {(exc.stdout or b'')[-2000:]!r}")
     if result.returncode < 0:
-        pytest.fail(f"the interpreter crashed ({signal.Signals(-result.returncode).name})\n"
-                    f"{result.stdout[-2000:]}{result.stderr[-4000:]}")
+        pytest.fail(
+            f"the interpreter crashed ({signal.Signals(-result.returncode).name})\n"
+            f"{result.stdout[-2000:]}{result.stderr[-4000:]}"
+        )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
     return result.stdout
 

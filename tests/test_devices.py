@@ -12,18 +12,21 @@ from unitensor.backends.numpy import NumpyBackend
 # -- the Device value type -----------------------------------------------------------
 
 
-@pytest.mark.parametrize(("spelling", "type_", "index", "text"), [
-    ("cpu", "cpu", None, "cpu"),
-    ("cuda:0", "cuda", 0, "cuda:0"),
-    ("cuda:12", "cuda", 12, "cuda:12"),
-    ("gpu", "cuda", None, "cuda"),
-    ("gpu:1", "cuda", 1, "cuda:1"),
-    ("GPU:1", "cuda", 1, "cuda:1"),
-    (" cpu ", "cpu", None, "cpu"),
-    ("host", "cpu", None, "cpu"),
-    ("meta", "meta", None, "meta"),
-    ("tpu:3", "tpu", 3, "tpu:3"),
-])
+@pytest.mark.parametrize(
+    ("spelling", "type_", "index", "text"),
+    [
+        ("cpu", "cpu", None, "cpu"),
+        ("cuda:0", "cuda", 0, "cuda:0"),
+        ("cuda:12", "cuda", 12, "cuda:12"),
+        ("gpu", "cuda", None, "cuda"),
+        ("gpu:1", "cuda", 1, "cuda:1"),
+        ("GPU:1", "cuda", 1, "cuda:1"),
+        (" cpu ", "cpu", None, "cpu"),
+        ("host", "cpu", None, "cpu"),
+        ("meta", "meta", None, "meta"),
+        ("tpu:3", "tpu", 3, "tpu:3"),
+    ],
+)
 def test_device_parsing(spelling, type_, index, text):
     device = ut.Device(spelling)
     assert (device.type, device.index, str(device)) == (type_, index, text)
@@ -38,15 +41,18 @@ def test_device_with_an_index_argument():
     assert ut.Device(ut.Device("cuda:3")).index == 3
 
 
-@pytest.mark.parametrize(("left", "right", "equal"), [
-    ("cpu", "cpu", True),
-    ("cpu", "cpu:0", True),  # one host device, however spelled
-    ("cuda:0", "cuda", True),
-    ("gpu:1", "cuda:1", True),
-    ("cuda:0", "cuda:1", False),
-    ("cuda:0", "cpu", False),
-    ("meta", "cpu", False),
-])
+@pytest.mark.parametrize(
+    ("left", "right", "equal"),
+    [
+        ("cpu", "cpu", True),
+        ("cpu", "cpu:0", True),  # one host device, however spelled
+        ("cuda:0", "cuda", True),
+        ("gpu:1", "cuda:1", True),
+        ("cuda:0", "cuda:1", False),
+        ("cuda:0", "cpu", False),
+        ("meta", "cpu", False),
+    ],
+)
 def test_device_equality_and_hash(left, right, equal):
     a, b = ut.Device(left), ut.Device(right)
     assert (a == b) is equal and (a != b) is not equal
@@ -62,17 +68,20 @@ def test_device_is_not_equal_to_other_objects():
     assert cpu != 0 and cpu != None and cpu != "cuda:x" and cpu != ""  # noqa: E711
 
 
-@pytest.mark.parametrize(("args", "error", "message"), [
-    ((0,), TypeError, "string"),
-    ((None,), TypeError, "string"),
-    (("cuda:x",), ValueError, "cuda:0"),
-    (("cuda:-1",), ValueError, "cuda:0"),
-    (("cuda:1", 2), ValueError, "already has an index"),
-    (("cuda", -1), ValueError, "non-negative"),
-    (("cuda", 1.5), ValueError, "non-negative"),
-    (("",), ValueError, "empty"),
-    ((":1",), ValueError, "empty"),
-])
+@pytest.mark.parametrize(
+    ("args", "error", "message"),
+    [
+        ((0,), TypeError, "string"),
+        ((None,), TypeError, "string"),
+        (("cuda:x",), ValueError, "cuda:0"),
+        (("cuda:-1",), ValueError, "cuda:0"),
+        (("cuda:1", 2), ValueError, "already has an index"),
+        (("cuda", -1), ValueError, "non-negative"),
+        (("cuda", 1.5), ValueError, "non-negative"),
+        (("",), ValueError, "empty"),
+        ((":1",), ValueError, "empty"),
+    ],
+)
 def test_bad_devices_are_clear_errors(args, error, message):
     with pytest.raises(error, match=message):
         ut.Device(*args)
@@ -84,6 +93,7 @@ def test_is_host():
 
 
 # -- devices of the backends ---------------------------------------------------------
+
 
 def test_devices_of_each_backend(backend):
     devices = ut.devices(backend)
@@ -128,6 +138,7 @@ def test_host_tensors_stay_put_with_cpu(backend):
 
 
 # -- a fake backend with two host devices, so device rules run on any machine --------
+
 
 class _Placed(np.ndarray):
     """A NumPy array that remembers which fake device it lives on."""
@@ -203,6 +214,7 @@ def test_unknown_device_of_the_fake_backend_lists_its_devices(twodevice):
 
 
 # -- a real GPU (skipped without one) ----------------------------------------------------
+
 
 @pytest.mark.gpu
 def test_to_cuda_and_back(backend):

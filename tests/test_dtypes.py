@@ -10,14 +10,27 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 import unitensor as ut
-from unitensor.backends import BackendError
 from unitensor._dtypes import MIXED_KIND_TABLE
+from unitensor.backends import BackendError
 from unitensor.backends.numpy import NumpyBackend
 
 xps = pytest.importorskip("array_api_strict")
 
-DTYPES = [ut.bool, ut.int8, ut.int16, ut.int32, ut.int64, ut.uint8, ut.uint16, ut.uint32, ut.uint64,
-          ut.float32, ut.float64, ut.complex64, ut.complex128]
+DTYPES = [
+    ut.bool,
+    ut.int8,
+    ut.int16,
+    ut.int32,
+    ut.int64,
+    ut.uint8,
+    ut.uint16,
+    ut.uint32,
+    ut.uint64,
+    ut.float32,
+    ut.float64,
+    ut.complex64,
+    ut.complex128,
+]
 KINDS = ["bool", "signed integer", "unsigned integer", "integral", "real floating", "complex floating", "numeric"]
 SCALARS = [True, 1, -3, 300, 2**63, 1.5, 2j]
 
@@ -112,6 +125,7 @@ def test_result_type_of_tensors(backend):
 
 # -- finfo and iinfo against NumPy ----------------------------------------------------
 
+
 @pytest.mark.parametrize("dtype", [ut.float32, ut.float64, ut.complex64, ut.complex128], ids=str)
 def test_finfo_matches_numpy(dtype):
     ours, reference = ut.finfo(dtype), np.finfo(np.dtype(dtype.name))
@@ -141,6 +155,7 @@ def test_finfo_and_iinfo_take_tensors_and_refuse_the_wrong_kind(backend):
 
 
 # -- the dtype objects -------------------------------------------------------------
+
 
 @pytest.mark.parametrize("dtype", DTYPES, ids=str)
 def test_dtype_objects(dtype):

@@ -38,9 +38,18 @@ def _np_logsumexp(x: np.ndarray, axis: Any = None, keepdims: bool = False) -> np
     return out if keepdims else np.squeeze(out, axis=axis)
 
 
-EINSUMS = [("ij,jk->ik", (A, B)), ("ij,jk", (A, B)), ("bij,jk->bik", (C, B)), ("...j,jk->...k", (C, B)),
-           ("ii->", (S,)), ("ii->i", (S,)), ("ij->j", (A,)), ("ij,ij->", (A, A)), ("i,j->ij", (A[0], B[0])),
-           ("bij->jb", (C,))]
+EINSUMS = [
+    ("ij,jk->ik", (A, B)),
+    ("ij,jk", (A, B)),
+    ("bij,jk->bik", (C, B)),
+    ("...j,jk->...k", (C, B)),
+    ("ii->", (S,)),
+    ("ii->i", (S,)),
+    ("ij->j", (A,)),
+    ("ij,ij->", (A, A)),
+    ("i,j->ij", (A[0], B[0])),
+    ("bij->jb", (C,)),
+]
 
 
 @pytest.mark.parametrize(("spec", "operands"), EINSUMS, ids=[spec for spec, _ in EINSUMS])
@@ -172,6 +181,7 @@ def test_errors(backend: str) -> None:
 
 # -- gradients ------------------------------------------------------------------------------
 
+
 def _einsum(spec: str) -> Callable[..., ut.Tensor]:
     return lambda *xs: X.einsum(spec, *xs)
 
@@ -199,14 +209,16 @@ def _loss(function: Callable[..., ut.Tensor]) -> Callable[..., ut.Tensor]:
     return lambda *xs: ut.sum(ut.sin(1.3 * function(*xs) + 0.2))
 
 
-def _finite_differences(function: Callable[..., ut.Tensor], values: list[np.ndarray],
-                        h: float = 1e-6) -> list[np.ndarray]:
+def _finite_differences(
+    function: Callable[..., ut.Tensor], values: list[np.ndarray], h: float = 1e-6
+) -> list[np.ndarray]:
     loss = _loss(function)
     grads = []
     for k, value in enumerate(values):
         grad = np.zeros_like(value)
         for index in np.ndindex(value.shape):
-            def at(delta: float) -> float:
+
+            def at(delta: float, k: int = k, index: tuple[int, ...] = index) -> float:
                 moved = [v.copy() for v in values]
                 moved[k][index] += delta
                 return float(loss(*[ut.asarray(m) for m in moved]))
@@ -218,9 +230,9 @@ def _finite_differences(function: Callable[..., ut.Tensor], values: list[np.ndar
 
 @pytest.mark.parametrize(("name", "function", "shapes"), GRADIENTS, ids=[row[0] for row in GRADIENTS])
 @pytest.mark.parametrize("engine", ["tape", None])
-def test_gradients_match_finite_differences(backend: str, engine: str | None, name: str,
-                                             function: Callable[..., ut.Tensor],
-                                             shapes: tuple[tuple[int, ...], ...]) -> None:
+def test_gradients_match_finite_differences(
+    backend: str, engine: str | None, name: str, function: Callable[..., ut.Tensor], shapes: tuple[tuple[int, ...], ...]
+) -> None:
     """The tape's rules (engine="tape") and the native engines (None) against central differences."""
     rng = np.random.default_rng(len(name))
     values = [rng.uniform(-2, 2, shape) for shape in shapes]

@@ -34,8 +34,10 @@ def test_where_same_dtypes_matches_numpy(backend):
     np.testing.assert_array_equal(out.numpy(force=True), np.where(X > Y, X, Y))
 
 
-@pytest.mark.parametrize(("dtype1", "dtype2", "expected"), [
-    (np.float32, np.float64, ut.float64), (np.int8, np.int32, ut.int32), (np.uint8, np.int16, ut.int16)])
+@pytest.mark.parametrize(
+    ("dtype1", "dtype2", "expected"),
+    [(np.float32, np.float64, ut.float64), (np.int8, np.int32, ut.int32), (np.uint8, np.int16, ut.int16)],
+)
 def test_where_promotes_by_the_standard(backend, dtype1, dtype2, expected):
     if expected is ut.float64 and ut.float64 not in ut.backends.get(backend).dtypes():
         pytest.skip(f"{backend} has no float64 here")
@@ -60,8 +62,11 @@ def test_mixing_backends_in_where_still_raises(backend):
         ut.where(x > 0, x, y)
 
 
-@pytest.mark.parametrize("key", [(1, slice(None)), (slice(None), None, 0), (Ellipsis, 1), (slice(1, None), Ellipsis)],
-                         ids=["int,slice", "slice,None,int", "ellipsis,int", "slice,ellipsis"])
+@pytest.mark.parametrize(
+    "key",
+    [(1, slice(None)), (slice(None), None, 0), (Ellipsis, 1), (slice(1, None), Ellipsis)],
+    ids=["int,slice", "slice,None,int", "ellipsis,int", "slice,ellipsis"],
+)
 def test_plain_tuple_keys_match_numpy(backend, key):
     x = tensor(X, backend)
     out = x[key]
@@ -91,12 +96,13 @@ def test_fast_path_flags_are_instance_attributes_that_keep_each_backends_value(b
     cls = type(loaded)
     for flag in ("fast_binary", "fast_scalars"):
         assert flag in vars(loaded) or isinstance(getattr(cls, flag, None), property)
-    assert loaded.fast_scalars is getattr(cls, "fast_scalars")
+    assert loaded.fast_scalars is cls.fast_scalars
     if backend == "strict":  # fake devices: operators must compare them
         assert loaded.fast_binary is False
 
 
 # -- the NumPy backend's direct bindings -----------------------------------------
+
 
 @pytest.mark.skipif(not NUMPY_2_1, reason="the direct bindings are used on NumPy >= 2.1 only")
 def test_compat_wraps_exactly_the_listed_functions():
@@ -106,7 +112,8 @@ def test_compat_wraps_exactly_the_listed_functions():
     names = [name for name in FUNCTIONS if "." not in name and hasattr(compat, name)]
     wrapped = {name for name in names if getattr(compat, name) is not getattr(np, name, None)}
     assert wrapped <= COMPAT_WRAPPED, (
-        f"array_api_compat now wraps {sorted(wrapped - COMPAT_WRAPPED)}: add them to COMPAT_WRAPPED")
+        f"array_api_compat now wraps {sorted(wrapped - COMPAT_WRAPPED)}: add them to COMPAT_WRAPPED"
+    )
 
 
 @pytest.mark.skipif(not NUMPY_2_1, reason="the direct bindings are used on NumPy >= 2.1 only")
@@ -146,10 +153,12 @@ def test_reshape_and_astype_keep_the_standards_copy_rules():
 
 @pytest.mark.skipif(not NUMPY_2_1, reason="array_api_compat is imported eagerly on older NumPy")
 def test_elementwise_code_does_not_import_array_api_compat():
-    code = ("import sys, unitensor as ut; t = ut.asarray([1.0, 2.0]); "
-            "ut.sum(ut.exp(t) * 2 + t)[()]; ut.where(t > 1, t, -t); t[t > 1]; ut.reshape(t, (2, 1)); "
-            "ut.linalg.vector_norm(t); ut.astype(t, ut.int32); "
-            "print('array_api_compat.numpy' in sys.modules)")
+    code = (
+        "import sys, unitensor as ut; t = ut.asarray([1.0, 2.0]); "
+        "ut.sum(ut.exp(t) * 2 + t)[()]; ut.where(t > 1, t, -t); t[t > 1]; ut.reshape(t, (2, 1)); "
+        "ut.linalg.vector_norm(t); ut.astype(t, ut.int32); "
+        "print('array_api_compat.numpy' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 
@@ -170,6 +179,7 @@ def test_mask_on_another_device_is_refused(backend):
 # guarantees what array_api_compat's wrappers fix, and retry on the slow path when
 # torch raises; these tests hold both paths to the same answers on every backend.
 
+
 def slow_path(name, *args, **kwargs):
     """``name`` through the namespace's slow path (the complete implementation, every check)."""
     from unitensor._namespace import call
@@ -182,8 +192,7 @@ def assert_same_tensor(got, expected):
     np.testing.assert_array_equal(got.numpy(force=True), expected.numpy(force=True))
 
 
-REDUCTION_KWARGS = [{}, {"axis": 0}, {"axis": -1, "keepdims": True}, {"keepdims": True}, {"axis": (0, 1)},
-                    {"axis": ()}]
+REDUCTION_KWARGS = [{}, {"axis": 0}, {"axis": -1, "keepdims": True}, {"keepdims": True}, {"axis": (0, 1)}, {"axis": ()}]
 
 
 @pytest.mark.parametrize("kwargs", REDUCTION_KWARGS, ids=str)
@@ -194,8 +203,11 @@ def test_sum_and_prod_fast_path_match_the_slow_path(backend, name, dtype, kwargs
     assert_same_tensor(getattr(ut, name)(x, **kwargs), slow_path(name, x, **kwargs))
 
 
-@pytest.mark.parametrize("kwargs", REDUCTION_KWARGS + [{"ord": 1}, {"ord": float("inf"), "axis": 1},
-                                                       {"ord": 0, "axis": -1, "keepdims": True}], ids=str)
+@pytest.mark.parametrize(
+    "kwargs",
+    REDUCTION_KWARGS + [{"ord": 1}, {"ord": float("inf"), "axis": 1}, {"ord": 0, "axis": -1, "keepdims": True}],
+    ids=str,
+)
 @pytest.mark.parametrize("name", ["mean", "linalg.vector_norm"])
 def test_mean_and_vector_norm_fast_path_match_the_slow_path(backend, name, kwargs):
     if name == "mean" and "ord" in kwargs:
@@ -218,8 +230,25 @@ def test_max_norm_of_nothing_fast_path_matches_the_slow_path(backend):
     assert_same_tensor(ut.linalg.vector_norm(empty, ord=float("inf")), expected)
 
 
-@pytest.mark.parametrize("name", ["add", "subtract", "multiply", "divide", "pow", "maximum", "atan2", "hypot",
-                                  "equal", "less", "floor_divide", "remainder", "copysign", "logaddexp"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "add",
+        "subtract",
+        "multiply",
+        "divide",
+        "pow",
+        "maximum",
+        "atan2",
+        "hypot",
+        "equal",
+        "less",
+        "floor_divide",
+        "remainder",
+        "copysign",
+        "logaddexp",
+    ],
+)
 def test_binary_functions_fast_path_match_the_slow_path(backend, name):
     x, y = tensor(X, backend), tensor(Y, backend)
     assert_same_tensor(getattr(ut, name)(x, y), slow_path(name, x, y))
@@ -365,7 +394,8 @@ def test_sequences_of_tensors_promote_by_the_standard_and_refuse_mixing(backend,
     assert getattr(ut, join)([x, y]).dtype is ut.int32
     with pytest.raises(ValueError):
         ut.stack([x, tensor([1, 2, 3], backend, np.int8)]) if join == "stack" else ut.concat(
-            [tensor(X, backend), tensor([1.0], backend, np.float32)])
+            [tensor(X, backend), tensor([1.0], backend, np.float32)]
+        )
     other = "strict" if backend != "strict" else "numpy"
     if other in ut.backends.available():
         with pytest.raises(TypeError, match="backends"):

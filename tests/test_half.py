@@ -44,9 +44,10 @@ def test_half_dtypes_map_or_name_the_fix(backend: str, half: ut.DType) -> None:
     assert half.name not in ut.__array_namespace_info__(backend).dtypes()
 
 
-@pytest.mark.parametrize(("other", "expected"), [
-    (ut.float32, ut.float32), (ut.float64, ut.float64), (ut.complex64, ut.complex64),
-    (ut.complex128, ut.complex128)])
+@pytest.mark.parametrize(
+    ("other", "expected"),
+    [(ut.float32, ut.float32), (ut.float64, ut.float64), (ut.complex64, ut.complex64), (ut.complex128, ut.complex128)],
+)
 def test_promotion_table(half: ut.DType, other: ut.DType, expected: ut.DType) -> None:
     assert ut.result_type(half, other) is expected
     assert ut.result_type(other, half) is expected
@@ -65,8 +66,7 @@ def test_promotion_on_arrays(backend: str, half: ut.DType) -> None:
         _assert_refused(backend, half)
         return
     t = _values(backend, half)
-    for other, expected in [(ut.float32, ut.float32), (ut.float16 if half is ut.bfloat16 else ut.bfloat16,
-                                                       ut.float32)]:
+    for other, expected in [(ut.float32, ut.float32), (ut.float16 if half is ut.bfloat16 else ut.bfloat16, ut.float32)]:
         u = ut.asarray([1.0, 2.0, 3.0], dtype=other, backend=backend)
         assert (t + u).dtype is expected
         assert ut.add(u, t).dtype is expected
@@ -75,8 +75,8 @@ def test_promotion_on_arrays(backend: str, half: ut.DType) -> None:
 
 def test_finfo() -> None:
     assert ut.finfo(ut.float16).max == 65504.0
-    assert ut.finfo(ut.float16).eps == 2.0 ** -10
-    assert ut.finfo(ut.bfloat16).eps == 2.0 ** -7
+    assert ut.finfo(ut.float16).eps == 2.0**-10
+    assert ut.finfo(ut.bfloat16).eps == 2.0**-7
     assert ut.finfo(ut.bfloat16).max == pytest.approx(3.3895313892515355e38)
     assert ut.finfo(ut.bfloat16).dtype is ut.bfloat16
 

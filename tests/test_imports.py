@@ -20,23 +20,29 @@ PACKAGE = Path(unitensor.__file__).parent
 
 def imported_after(code: str) -> list[str]:
     """The frameworks in ``sys.modules`` after running ``code`` in a fresh interpreter."""
-    probe = (f"import json, sys, warnings\nwarnings.simplefilter('ignore')\n{code}\n"
-             f"print(json.dumps([m for m in {FRAMEWORKS!r} if m in sys.modules]))")
+    probe = (
+        f"import json, sys, warnings\nwarnings.simplefilter('ignore')\n{code}\n"
+        f"print(json.dumps([m for m in {FRAMEWORKS!r} if m in sys.modules]))"
+    )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout.splitlines()[-1])
 
 
-@pytest.mark.parametrize("code", [
-    "import unitensor",
-    "import unitensor as ut; ut.backends.available()",
-    "import unitensor as ut; ut.backends.names()",
-    "import unitensor as ut; ut.get_backend()",
-    "import unitensor as ut; ut.sum(ut.asarray([1.0, 2.0]) * 2)",
-    "import unitensor as ut; ut.linalg.inv(ut.eye(2)); ut.fft.fft(ut.ones(4))",
-    "import unitensor as ut, numpy as np; ut.astensor(np.ones(3)).numpy()",
-    "import unitensor.__main__",
-], ids=["import", "available", "names", "get_backend", "numpy-work", "extensions", "astensor", "cli-module"])
+@pytest.mark.parametrize(
+    "code",
+    [
+        "import unitensor",
+        "import unitensor as ut; ut.backends.available()",
+        "import unitensor as ut; ut.backends.names()",
+        "import unitensor as ut; ut.get_backend()",
+        "import unitensor as ut; ut.sum(ut.asarray([1.0, 2.0]) * 2)",
+        "import unitensor as ut; ut.linalg.inv(ut.eye(2)); ut.fft.fft(ut.ones(4))",
+        "import unitensor as ut, numpy as np; ut.astensor(np.ones(3)).numpy()",
+        "import unitensor.__main__",
+    ],
+    ids=["import", "available", "names", "get_backend", "numpy-work", "extensions", "astensor", "cli-module"],
+)
 def test_no_framework_is_imported(code):
     assert imported_after(code) == []
 
@@ -60,8 +66,9 @@ def _imports(path: Path) -> list[tuple[int, str]]:
 
 #: unitensor/testing/ is test code (the pytest plugin and conformance suite), which may use
 #: reference frameworks the way tests do; it is imported only by pytest, never by ``import unitensor``
-CORE_MODULES = sorted(p for p in PACKAGE.rglob("*.py")
-                      if not {"backends", "testing"} & set(p.relative_to(PACKAGE).parts))
+CORE_MODULES = sorted(
+    p for p in PACKAGE.rglob("*.py") if not {"backends", "testing"} & set(p.relative_to(PACKAGE).parts)
+)
 
 
 @pytest.mark.parametrize("path", CORE_MODULES, ids=[str(p.relative_to(PACKAGE)) for p in CORE_MODULES])
@@ -78,8 +85,9 @@ def test_backend_modules_import_their_framework_lazily(path):
     """Framework imports sit inside functions (``__init__``), never at module level."""
     tree = ast.parse(path.read_text(), str(path))
     top_level = [node for node in tree.body if isinstance(node, (ast.Import, ast.ImportFrom))]
-    offending = [ast.unparse(node) for node in top_level
-                 if any(module in BACKEND_ONLY for module in _module_names(node))]
+    offending = [
+        ast.unparse(node) for node in top_level if any(module in BACKEND_ONLY for module in _module_names(node))
+    ]
     assert not offending, f"{path.name} imports a framework at module level: {offending}"
 
 

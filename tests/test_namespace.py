@@ -24,17 +24,39 @@ import unitensor as ut
 xps = pytest.importorskip("array_api_strict")
 
 #: array_api_strict's own helpers, not part of the standard
-STRICT_ONLY = {"ArrayAPIStrictFlags", "get_array_api_strict_flags", "set_array_api_strict_flags",
-               "reset_array_api_strict_flags", "Device", "__version__"}
+STRICT_ONLY = {
+    "ArrayAPIStrictFlags",
+    "get_array_api_strict_flags",
+    "set_array_api_strict_flags",
+    "reset_array_api_strict_flags",
+    "Device",
+    "__version__",
+}
 CONSTANTS = ("e", "pi", "inf", "nan", "newaxis")
-DTYPE_NAMES = ("bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
-               "float32", "float64", "complex64", "complex128")
+DTYPE_NAMES = (
+    "bool",
+    "int8",
+    "int16",
+    "int32",
+    "int64",
+    "uint8",
+    "uint16",
+    "uint32",
+    "uint64",
+    "float32",
+    "float64",
+    "complex64",
+    "complex128",
+)
 
 
 def standard_functions() -> list[str]:
     """Every function of the standard and its extensions, dotted for extensions ("linalg.inv")."""
-    names = [name for name in xps.__all__
-             if name not in STRICT_ONLY and not name.startswith("__") and inspect.isfunction(getattr(xps, name))]
+    names = [
+        name
+        for name in xps.__all__
+        if name not in STRICT_ONLY and not name.startswith("__") and inspect.isfunction(getattr(xps, name))
+    ]
     names += [f"linalg.{name}" for name in xps.linalg.__all__]
     names += [f"fft.{name}" for name in xps.fft.__all__]
     return names
@@ -47,6 +69,7 @@ def lookup(namespace: Any, dotted: str) -> Any:
 
 
 # -- the input table -------------------------------------------------------------
+
 
 class Arr(NamedTuple):
     """An array to build in each namespace: its data and dtype name."""
@@ -105,15 +128,21 @@ def add_cases(names: str, *cases: Case) -> None:
 
 
 # elementwise, by the domain they need
-add_cases("""abs acos asin asinh atan atanh ceil cos cosh exp expm1 floor isfinite isinf isnan log log10
-log1p log2 negative positive reciprocal round sign signbit sin sinh sqrt square tan tanh trunc""", Case((M,)))
+add_cases(
+    """abs acos asin asinh atan atanh ceil cos cosh exp expm1 floor isfinite isinf isnan log log10
+log1p log2 negative positive reciprocal round sign signbit sin sinh sqrt square tan tanh trunc""",
+    Case((M,)),
+)
 add_cases("acosh", Case((Arr([1.5, 2.0, 3.0]),)))
 add_cases("abs exp sqrt sign", Case((CPLX,)))
 add_cases("conj real imag", Case((CPLX,)))
 add_cases("logical_not", Case((B,)))
 add_cases("bitwise_invert abs negative", Case((I,)))
-add_cases("""add atan2 copysign divide equal floor_divide greater greater_equal hypot less less_equal logaddexp
-maximum minimum multiply nextafter not_equal pow remainder subtract""", Case((M, V)))
+add_cases(
+    """add atan2 copysign divide equal floor_divide greater greater_equal hypot less less_equal logaddexp
+maximum minimum multiply nextafter not_equal pow remainder subtract""",
+    Case((M, V)),
+)
 add_cases("add multiply subtract divide pow maximum minimum equal less", Case((M, 2.0)), Case((0.5, M)))
 add_cases("add multiply equal", Case((I, 2)), Case((CPLX, M)))
 add_cases("bitwise_and bitwise_or bitwise_xor bitwise_left_shift bitwise_right_shift", Case((I, IV)), Case((I, 1)))
@@ -185,8 +214,11 @@ add_cases("fft.fftfreq fft.rfftfreq", Case((8,)), Case((5,), {"d": 0.5}))
 add_cases("arange", Case((5,)), Case((1.0, 2.0, 0.25)), Case((0, 10, 3)))
 add_cases("empty zeros ones", Case(((2, 3),), compare="shape"), Case((4,), {"dtype": Dt("int32")}, compare="shape"))
 add_cases("zeros ones", Case(((2, 3),)), Case((3,), {"dtype": Dt("complex64")}))
-add_cases("empty_like zeros_like ones_like", Case((M,), compare="shape"), Case((I,), {"dtype": Dt("float32")},
-                                                                              compare="shape"))
+add_cases(
+    "empty_like zeros_like ones_like",
+    Case((M,), compare="shape"),
+    Case((I,), {"dtype": Dt("float32")}, compare="shape"),
+)
 add_cases("zeros_like ones_like", Case((M,)), Case((B,)))
 add_cases("full", Case(((2, 2), 1.5)), Case((3, 7), {"dtype": Dt("int16")}), Case(((2,), True)))
 add_cases("full_like", Case((M, 2.5)), Case((I, 4)))
@@ -199,8 +231,12 @@ add_cases("from_dlpack", Case((M,)))
 add_cases("astype", Case((M, Dt("float32"))), Case((I, Dt("complex128"))), Case((M, Dt("int32"))))
 add_cases("can_cast", Case((Dt("int8"), Dt("int32"))), Case((Dt("float64"), Dt("float32"))), Case((M, Dt("float32"))))
 add_cases("result_type", Case((Dt("int8"), Dt("uint8"))), Case((M, Dt("complex64"))), Case((Dt("float32"), 1.0)))
-add_cases("isdtype", Case((Dt("int8"), "integral")), Case((Dt("float32"), ("bool", "complex floating"))),
-          Case((Dt("uint16"), Dt("uint16"))))
+add_cases(
+    "isdtype",
+    Case((Dt("int8"), "integral")),
+    Case((Dt("float32"), ("bool", "complex floating"))),
+    Case((Dt("uint16"), Dt("uint16"))),
+)
 add_cases("finfo", Case((Dt("float32"),)), Case((Dt("complex128"),)))
 add_cases("iinfo", Case((Dt("int8"),)), Case((Dt("uint64"),)))
 add_cases("broadcast_shapes", Case(((2, 1), (3,))), Case(((4, 1, 3), (2, 1), ())))
@@ -216,8 +252,9 @@ REFERENCE_ARRAYS = (type(xps.asarray(0)), np.ndarray)
 REFERENCE_DTYPES = (type(xps.float64), np.dtype)
 
 
-def assert_same(got: Any, expected: Any, backend: str, compare: str, where: str = "result",
-                dtypes: dict[str, str] | None = None) -> None:
+def assert_same(
+    got: Any, expected: Any, backend: str, compare: str, where: str = "result", dtypes: dict[str, str] | None = None
+) -> None:
     """``got`` (unitensor's) equals ``expected`` (the reference's); ``dtypes`` renames expected dtypes."""
     if isinstance(expected, REFERENCE_ARRAYS):
         assert isinstance(got, ut.Tensor), f"{where}: expected a Tensor, got {type(got).__name__}"
@@ -226,23 +263,26 @@ def assert_same(got: Any, expected: Any, backend: str, compare: str, where: str 
         assert str(got.dtype) == (dtypes or {}).get(expected_dtype, expected_dtype), f"{where}: dtype"
         # a lazy backend may not know a data-dependent length (None) until computed
         assert len(got.shape) == len(expected.shape) and all(
-            n in (None, e) for n, e in zip(got.shape, expected.shape)), f"{where}: shape {got.shape} != {expected.shape}"
+            n in (None, e) for n, e in zip(got.shape, expected.shape)
+        ), f"{where}: shape {got.shape} != {expected.shape}"
         if compare == "shape":
             return
         actual, wanted = got.numpy(force=True), np.from_dlpack(expected)
         if compare == "abs":
             actual, wanted = np.abs(actual), np.abs(wanted)
         single = got.dtype in (ut.float32, ut.complex64)
-        np.testing.assert_allclose(actual, wanted, rtol=1e-5 if single else 1e-6, atol=1e-6 if single else 1e-12,
-                                   equal_nan=True, err_msg=where)
+        np.testing.assert_allclose(
+            actual, wanted, rtol=1e-5 if single else 1e-6, atol=1e-6 if single else 1e-12, equal_nan=True, err_msg=where
+        )
     elif isinstance(expected, tuple) and hasattr(expected, "_fields"):  # namedtuple results (svd, finfo)
         assert tuple(got._fields) == tuple(expected._fields), where
         for field in expected._fields:
             assert_same(getattr(got, field), getattr(expected, field), backend, compare, f"{where}.{field}", dtypes)
     elif dataclasses.is_dataclass(expected):  # finfo and iinfo objects
         for field in dataclasses.fields(expected):
-            assert_same(getattr(got, field.name), getattr(expected, field.name), backend, compare,
-                        f"{where}.{field.name}")
+            assert_same(
+                getattr(got, field.name), getattr(expected, field.name), backend, compare, f"{where}.{field.name}"
+            )
     elif isinstance(expected, (tuple, list)):
         assert isinstance(got, (tuple, list)) and len(got) == len(expected), f"{where}: {got!r} vs {expected!r}"
         for i, (g, e) in enumerate(zip(got, expected)):
@@ -259,11 +299,13 @@ def cases_of(name: str) -> list[tuple[str, int]]:
     return [(name, i) for i in range(len(CASES.get(name, [None])))]
 
 
-FUNCTION_CASES = [pytest.param(name, i, id=f"{name}-{i}") for name in standard_functions() for name, i in
-                  cases_of(name)]
+FUNCTION_CASES = [
+    pytest.param(name, i, id=f"{name}-{i}") for name in standard_functions() for name, i in cases_of(name)
+]
 
 
 # -- the tests -------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("name", standard_functions())
 def test_every_standard_function_exists(name):
@@ -316,8 +358,19 @@ def test_backends_namespace_holds_the_standard(backend, name):
 
 
 #: the functions a backend's namespace binds to it
-BOUND_FUNCTIONS = {"asarray", "from_dlpack", "arange", "empty", "eye", "full", "linspace", "ones", "zeros",
-                   "fftfreq", "rfftfreq"}
+BOUND_FUNCTIONS = {
+    "asarray",
+    "from_dlpack",
+    "arange",
+    "empty",
+    "eye",
+    "full",
+    "linspace",
+    "ones",
+    "zeros",
+    "fftfreq",
+    "rfftfreq",
+}
 
 
 def takes_arrays(spec: Any) -> bool:
@@ -372,8 +425,17 @@ def test_namespace_info_matches_the_standard(backend):
     assert set(info.default_dtypes()) == set(reference.default_dtypes())
     assert all(isinstance(d, ut.DType) for d in info.default_dtypes().values())
     assert info.default_device() in info.devices()
-    for kind in (None, "bool", "signed integer", "unsigned integer", "integral", "real floating",
-                 "complex floating", "numeric", ("bool", "integral")):
+    for kind in (
+        None,
+        "bool",
+        "signed integer",
+        "unsigned integer",
+        "integral",
+        "real floating",
+        "complex floating",
+        "numeric",
+        ("bool", "integral"),
+    ):
         got = info.dtypes(kind=kind)
         # a backend may lack some dtypes (JAX without x64), but never reports one of another kind
         assert set(got) <= set(reference.dtypes(kind=kind)), kind

@@ -7,8 +7,15 @@ import pytest
 
 import unitensor as ut
 
-CASES = [(np.sin, "ut.sin"), (np.arccos, "ut.acos"), (np.mean, "ut.mean"), (np.concatenate, "ut.concat"),
-         (np.einsum, "ut.extras.einsum"), (np.median, "ut.extras.median"), (np.add.reduce, "ut.sum")]
+CASES = [
+    (np.sin, "ut.sin"),
+    (np.arccos, "ut.acos"),
+    (np.mean, "ut.mean"),
+    (np.concatenate, "ut.concat"),
+    (np.einsum, "ut.extras.einsum"),
+    (np.median, "ut.extras.median"),
+    (np.add.reduce, "ut.sum"),
+]
 
 
 def _call(function, t):  # noqa: ANN001, ANN202
@@ -38,8 +45,14 @@ def test_inside_grad_no_internal_class_is_named(backend: str, engine: str | None
 def test_operators_with_numpy_arrays_still_work() -> None:
     t = ut.asarray([1.0, 2.0])
     a = np.array([10.0, 1.0])
-    for result, expected in [(a + t, [11.0, 3.0]), (a * t, [10.0, 2.0]), (a - t, [9.0, -1.0]),
-                             (a < t, [False, True]), (a ** t, [10.0, 1.0]), (np.add(t, a), [11.0, 3.0])]:
+    for result, expected in [
+        (a + t, [11.0, 3.0]),
+        (a * t, [10.0, 2.0]),
+        (a - t, [9.0, -1.0]),
+        (a < t, [False, True]),
+        (a**t, [10.0, 1.0]),
+        (np.add(t, a), [11.0, 3.0]),
+    ]:
         assert isinstance(result, ut.Tensor) and result.tolist() == expected
     # conversions are not computations: they still export
     np.testing.assert_array_equal(np.asarray(t), [1.0, 2.0])
@@ -51,8 +64,10 @@ def test_unknown_top_level_names_say_where_to_look() -> None:
         ut.einsum  # noqa: B018
     with pytest.raises(AttributeError, match="random numbers live in ut.random"):
         ut.randn  # noqa: B018
-    with pytest.raises(AttributeError, match="'frobnicate'; unitensor's top level is the array API standard; "
-                                             "non-standard functions live in ut.extras"):
+    with pytest.raises(
+        AttributeError,
+        match="'frobnicate'; unitensor's top level is the array API standard; non-standard functions live in ut.extras",
+    ):
         ut.frobnicate  # noqa: B018
     assert not hasattr(ut, "__wrapped__")
     assert ut.extras.einsum and ut.random.Generator

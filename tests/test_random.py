@@ -138,13 +138,19 @@ def test_numpy_and_dask_streams_agree() -> None:
 
 
 def test_stream_is_the_same_run_after_run() -> None:
-    code = ("import unitensor as ut; print([ut.random.Generator(9, backend=b).normal((3,), dtype=ut.float32)"
-            ".tolist() for b in ('numpy', 'torch', 'jax', 'strict')])")
-    runs = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-            for _ in range(2)}
+    code = (
+        "import unitensor as ut; print([ut.random.Generator(9, backend=b).normal((3,), dtype=ut.float32)"
+        ".tolist() for b in ('numpy', 'torch', 'jax', 'strict')])"
+    )
+    runs = {
+        subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+        for _ in range(2)
+    }
     assert len(runs) == 1
-    here = [ut.random.Generator(9, backend=b).normal((3,), dtype=ut.float32).tolist()
-            for b in ("numpy", "torch", "jax", "strict")]
+    here = [
+        ut.random.Generator(9, backend=b).normal((3,), dtype=ut.float32).tolist()
+        for b in ("numpy", "torch", "jax", "strict")
+    ]
     assert runs == {f"{here}\n"}
 
 

@@ -46,13 +46,15 @@ def run_python(code: str, *, path: Path | None = None) -> subprocess.CompletedPr
     """Run ``code`` in a fresh interpreter (``path`` first on sys.path); fail the test on error."""
     env_path = [str(path)] if path else []
     prelude = f"import sys; sys.path[:0] = {env_path!r}\n"
-    done = subprocess.run([sys.executable, "-c", prelude + textwrap.dedent(code)],
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-c", prelude + textwrap.dedent(code)], capture_output=True, text=True, timeout=120
+    )
     assert done.returncode == 0, done.stderr
     return done
 
 
 # -- discovery -------------------------------------------------------------------
+
 
 def test_available_imports_no_framework():
     done = run_python(f"""
@@ -73,7 +75,8 @@ def test_available_imports_no_framework():
 def test_first_use_of_a_builtin_reads_no_entry_points(tmp_path):
     """Entry points are read only for a name no built-in has (reading them costs tens of ms)."""
     site = build_distribution(tmp_path / "site")
-    done = run_python("""
+    done = run_python(
+        """
         import importlib.metadata, json, warnings
         warnings.simplefilter("ignore")
         reads = []
@@ -86,7 +89,9 @@ def test_first_use_of_a_builtin_reads_no_entry_points(tmp_path):
         before = len(reads)
         plugin = ut.asarray([1.0], backend="thirdparty").backend.name
         print(json.dumps({"before": before, "after": len(reads), "total": total, "plugin": plugin}))
-    """, path=site)
+    """,
+        path=site,
+    )
     result = json.loads(done.stdout.splitlines()[-1])
     assert result["before"] == 0
     assert result["after"] == 1  # a plugin's name reads them, once
@@ -99,14 +104,17 @@ def test_a_plugin_cannot_take_a_builtin_name_through_an_entry_point(tmp_path):
     rival.mkdir()
     (rival / "METADATA").write_text("Metadata-Version: 2.1\nName: unitensor-rival\nVersion: 2.0\n")
     (rival / "entry_points.txt").write_text("[unitensor.backends]\nnumpy = unitensor_rival:Backend\n")
-    done = run_python("""
+    done = run_python(
+        """
         import warnings
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             import unitensor as ut
             names = ut.backends.names()
         print(type(ut.backends.get("numpy")).__module__, any("built-in" in str(w.message) for w in caught))
-    """, path=site)
+    """,
+        path=site,
+    )
     assert done.stdout.split() == ["unitensor.backends.numpy", "True"]
 
 
@@ -245,14 +253,16 @@ def build_distribution(root: Path) -> Path:
     (info / "entry_points.txt").write_text(
         "[unitensor.backends]\n"
         "thirdparty = unitensor_thirdparty:ThirdPartyBackend\n"
-        "brokenplugin = unitensor_brokenplugin:Backend\n")
+        "brokenplugin = unitensor_brokenplugin:Backend\n"
+    )
     (info / "RECORD").write_text("")
     return root
 
 
 def test_third_party_backend_through_a_real_entry_point(tmp_path):
     site = build_distribution(tmp_path / "site")
-    done = run_python("""
+    done = run_python(
+        """
         import json, sys, warnings
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
@@ -273,7 +283,9 @@ def test_third_party_backend_through_a_real_entry_point(tmp_path):
             "origin": [row["origin"] for row in ut.backends.info() if row["name"] == "thirdparty"],
             "frameworks": [m for m in ("torch", "jax", "dask", "cupy") if m in sys.modules],
         }))
-    """, path=site)
+    """,
+        path=site,
+    )
     result = json.loads(done.stdout.splitlines()[-1])
     assert "thirdparty" in result["available"]
     assert "brokenplugin" in result["names"] and "brokenplugin" not in result["available"]
@@ -302,10 +314,15 @@ def test_refresh_finds_a_distribution_installed_while_running(tmp_path):
 
 # -- run-time registration ---------------------------------------------------------
 
+
 @pytest.mark.parametrize("form", ["class", "instance", "loader", "string"])
 def test_register_every_form_then_unregister(form):
-    target = {"class": ToyBackend, "instance": ToyBackend(), "loader": lambda: ToyBackend(),
-              "string": f"{__name__}:ToyBackend"}[form]
+    target = {
+        "class": ToyBackend,
+        "instance": ToyBackend(),
+        "loader": lambda: ToyBackend(),
+        "string": f"{__name__}:ToyBackend",
+    }[form]
     ut.backends.register("toy", target)
     try:
         assert "toy" in ut.backends.available()
@@ -363,12 +380,15 @@ def test_two_plugins_claiming_one_name_warn(tmp_path):
     rival.mkdir()
     (rival / "METADATA").write_text("Metadata-Version: 2.1\nName: unitensor-rival\nVersion: 2.0\n")
     (rival / "entry_points.txt").write_text("[unitensor.backends]\nthirdparty = unitensor_rival:Backend\n")
-    done = run_python("""
+    done = run_python(
+        """
         import warnings
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             import unitensor as ut
             names = ut.backends.names()
         print(names.count("thirdparty"), any("two plugins" in str(w.message) for w in caught))
-    """, path=site)
+    """,
+        path=site,
+    )
     assert done.stdout.split() == ["1", "True"]

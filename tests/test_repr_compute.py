@@ -94,8 +94,13 @@ def test_compute_runs_one_graph(run: str) -> None:
     results = getattr(ut, run)(*outputs, ut.ones(2))
     assert len(calls) == 2  # two chunks, each computed once for all five results
     assert [r.backend.name for r in results] == ["dask"] * 5 + ["numpy"]
-    expected = [np.sum(np.arange(8.0) * 2), 14.0, np.arange(8.0) * 2 + 1, np.exp(np.arange(8.0) * 2),
-                (np.arange(8.0) * 2)[::2]]
+    expected = [
+        np.sum(np.arange(8.0) * 2),
+        14.0,
+        np.arange(8.0) * 2 + 1,
+        np.exp(np.arange(8.0) * 2),
+        (np.arange(8.0) * 2)[::2],
+    ]
     for got, want in zip(results, expected):
         np.testing.assert_allclose(got.numpy(), want)
     assert len(calls) == 2  # reading the results does not run the graph again

@@ -46,6 +46,7 @@ def test_inplace_operation_that_keeps_the_dtype_still_works(backend):
 
 # -- one write rule: t[key] = v accepts what NumPy accepts ----------------------------------------
 
+
 def _sample(backend: str) -> ut.Tensor:
     return ut.asarray([1.0, 2.0, 3.0], backend=backend)
 
@@ -111,7 +112,9 @@ def test_mask_write_with_one_value_per_selected_element(backend):
 # -- export inside a gradient computation ------------------------------------------------------------
 
 EXPORTS: dict[str, Callable[[ut.Tensor], Any]] = {
-    "numpy()": lambda t: t.numpy(), "np.asarray": np.asarray, "np.from_dlpack": np.from_dlpack,
+    "numpy()": lambda t: t.numpy(),
+    "np.asarray": np.asarray,
+    "np.from_dlpack": np.from_dlpack,
     "__dlpack__": lambda t: t.__dlpack__(),
 }
 GRAD_MESSAGE = "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead."
@@ -129,8 +132,11 @@ def test_export_inside_a_gradient_raises_the_documented_runtime_error(backend, e
     assert type(info.value) is RuntimeError and str(info.value) == GRAD_MESSAGE
 
 
-@pytest.mark.parametrize("export", [EXPORTS[k] for k in ("numpy()", "np.asarray", "np.from_dlpack")],
-                         ids=["numpy()", "np.asarray", "np.from_dlpack"])
+@pytest.mark.parametrize(
+    "export",
+    [EXPORTS[k] for k in ("numpy()", "np.asarray", "np.from_dlpack")],
+    ids=["numpy()", "np.asarray", "np.from_dlpack"],
+)
 def test_export_of_a_detached_tensor_inside_a_gradient_works(backend, export):
     seen = []
 
@@ -143,6 +149,7 @@ def test_export_of_a_detached_tensor_inside_a_gradient_works(backend, export):
 
 
 # -- one conversion rule ------------------------------------------------------------------------------
+
 
 def _writable_and_immutable_partner(backend: str) -> str:
     """A backend on the other side of the writable/immutable line from ``backend``."""
@@ -166,13 +173,14 @@ def _aligned(values: np.ndarray) -> np.ndarray:
     """A copy of ``values`` at a 64-byte aligned address, which XLA needs to alias host memory."""
     buffer = np.empty(values.nbytes + 64, dtype=np.uint8)
     offset = -buffer.ctypes.data % 64
-    out = buffer[offset:offset + values.nbytes].view(values.dtype)
+    out = buffer[offset : offset + values.nbytes].view(values.dtype)
     out[...] = values
     return out
 
 
-@pytest.mark.parametrize("pair", [("numpy", "jax"), ("torch", "jax"), ("jax", "torch")],
-                         ids=["numpy-jax", "torch-jax", "jax-torch"])
+@pytest.mark.parametrize(
+    "pair", [("numpy", "jax"), ("torch", "jax"), ("jax", "torch")], ids=["numpy-jax", "torch-jax", "jax-torch"]
+)
 def test_copy_false_shares_across_the_mutability_line(pair):
     source_name, target_name = pair
     source = ut.asarray(_aligned(np.arange(16, dtype=np.float32)), backend=source_name)
@@ -220,6 +228,7 @@ def test_gradient_at_a_kink_is_pytorchs(backend, case, engine):
 
 
 # -- only the standard's exception types ---------------------------------------------------------------
+
 
 def _t(backend: str, values: Any = (1.0, 2.0), dtype: ut.DType | None = None) -> ut.Tensor:
     return ut.asarray(list(values), dtype=dtype, backend=backend)

@@ -25,8 +25,9 @@ import unitensor as ut
 from unitensor._accel import speedups
 from unitensor._namespace import FUNCTIONS
 
-needs_speedups = pytest.mark.skipif(speedups is None, reason="the C accelerator is not built here (no C compiler, "
-                                                             "or UNITENSOR_PURE_PYTHON=1)")
+needs_speedups = pytest.mark.skipif(
+    speedups is None, reason="the C accelerator is not built here (no C compiler, or UNITENSOR_PURE_PYTHON=1)"
+)
 
 #: the test files that cover the fast paths, run again without the accelerator
 PURE_PYTHON_FILES = ["tests/test_fast_paths.py", "tests/test_tensor.py", "tests/test_autodiff.py"]
@@ -40,8 +41,13 @@ def test_ci_builds_the_accelerator():
 
 def test_pure_python_environment_variable_turns_it_off():
     code = "import unitensor._accel as a, unitensor as ut; print(a.speedups, type(ut.exp).__name__)"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                         env={**os.environ, "UNITENSOR_PURE_PYTHON": "1"})
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "UNITENSOR_PURE_PYTHON": "1"},
+    )
     assert out.stdout.split() == ["None", "function"]
 
 
@@ -53,9 +59,22 @@ def test_the_fast_path_tests_pass_in_pure_python():
     env = {**os.environ, "UNITENSOR_PURE_PYTHON": "1"}
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     check = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", *PURE_PYTHON_FILES,
-         "tests/test_speedups.py::test_runs_without_speedups"],
-        capture_output=True, text=True, env=env, cwd=root)
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-x",
+            "-p",
+            "no:cacheprovider",
+            *PURE_PYTHON_FILES,
+            "tests/test_speedups.py::test_runs_without_speedups",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=root,
+    )
     assert check.returncode == 0, check.stdout[-4000:] + check.stderr[-2000:]
 
 
@@ -68,18 +87,46 @@ def test_runs_without_speedups():
 
 # -- the C module's own duties -----------------------------------------------------
 
+
 def _operations(t, u, mask):
     """One call of every fast path, and of slow paths the C code hands over to Python."""
-    yield from (t + u, t * 2.0, 2.0 - t, t @ u, -t, abs(t), t < u, t == 1.5, t[1:], t[0, ...], t[mask],
-                ut.exp(t), ut.add(t, u), ut.reshape(t, (4,)), ut.sum(t, axis=0), ut.where(mask, t, u),
-                ut.astype(t, ut.int32), ut.astype(t, ut.float64, copy=False), ut.matmul(t, u),
-                t + ut.astype(u, ut.float64), t + 1j, t[ut.asarray([1, 0])], ut.linalg.vector_norm(t))
+    yield from (
+        t + u,
+        t * 2.0,
+        2.0 - t,
+        t @ u,
+        -t,
+        abs(t),
+        t < u,
+        t == 1.5,
+        t[1:],
+        t[0, ...],
+        t[mask],
+        ut.exp(t),
+        ut.add(t, u),
+        ut.reshape(t, (4,)),
+        ut.sum(t, axis=0),
+        ut.where(mask, t, u),
+        ut.astype(t, ut.int32),
+        ut.astype(t, ut.float64, copy=False),
+        ut.matmul(t, u),
+        t + ut.astype(u, ut.float64),
+        t + 1j,
+        t[ut.asarray([1, 0])],
+        ut.linalg.vector_norm(t),
+    )
 
 
 def _failing_operations(t, u):
     """Calls whose fast path raises in the framework and whose slow path raises the standard's error."""
-    for call in (lambda: t @ ut.ones((3, 3)), lambda: t + ut.ones((3,)), lambda: t[5],
-                 lambda: ut.reshape(t, (3,)), lambda: ut.where(t > 0, t, ut.ones((3,))), lambda: ut.astype(t, "float8")):
+    for call in (
+        lambda: t @ ut.ones((3, 3)),
+        lambda: t + ut.ones((3,)),
+        lambda: t[5],
+        lambda: ut.reshape(t, (3,)),
+        lambda: ut.where(t > 0, t, ut.ones((3,))),
+        lambda: ut.astype(t, "float8"),
+    ):
         with pytest.raises(Exception):
             call()
 
@@ -169,6 +216,7 @@ def test_a_mask_on_another_device_is_refused():
 
 # -- memory safety: a Tensor always holds data; fast paths check what slow paths check -------
 
+
 def test_no_tensor_is_made_without_data():
     with pytest.raises(TypeError, match="asarray"):
         ut.Tensor.__new__(ut.Tensor)
@@ -183,8 +231,9 @@ def test_raw_and_backend_cannot_be_deleted(slot):
     assert (t + 1).tolist() == [2.0, 3.0]
 
 
-@pytest.mark.parametrize("name, arrays", [("where", 1), ("where", 2), ("where", 4), ("matmul", 1), ("matmul", 3),
-                                          ("take", 1), ("vecdot", 3)])
+@pytest.mark.parametrize(
+    "name, arrays", [("where", 1), ("where", 2), ("where", 4), ("matmul", 1), ("matmul", 3), ("take", 1), ("vecdot", 3)]
+)
 def test_array_functions_check_their_arity(backend, name, arrays):
     x = ut.asarray([1.0, 2.0], backend=backend)
     with pytest.raises(TypeError, match=f"{name}\\(\\) takes . positional arguments"):

@@ -44,10 +44,35 @@ def assert_matches(t, expected):
 
 # -- operators ---------------------------------------------------------------------
 
-FLOAT_OPERATORS = [operator.add, operator.sub, operator.mul, operator.truediv, operator.floordiv, operator.mod,
-                   operator.pow, operator.lt, operator.le, operator.gt, operator.ge, operator.eq, operator.ne]
-INT_OPERATORS = [operator.add, operator.sub, operator.mul, operator.floordiv, operator.mod, operator.and_,
-                 operator.or_, operator.xor, operator.lt, operator.eq, operator.ne, operator.ge]
+FLOAT_OPERATORS = [
+    operator.add,
+    operator.sub,
+    operator.mul,
+    operator.truediv,
+    operator.floordiv,
+    operator.mod,
+    operator.pow,
+    operator.lt,
+    operator.le,
+    operator.gt,
+    operator.ge,
+    operator.eq,
+    operator.ne,
+]
+INT_OPERATORS = [
+    operator.add,
+    operator.sub,
+    operator.mul,
+    operator.floordiv,
+    operator.mod,
+    operator.and_,
+    operator.or_,
+    operator.xor,
+    operator.lt,
+    operator.eq,
+    operator.ne,
+    operator.ge,
+]
 SHIFTS = [operator.lshift, operator.rshift]
 
 
@@ -119,10 +144,15 @@ def test_operators_broadcast(backend):
 
 # -- in-place operators --------------------------------------------------------------
 
-INPLACE = [("iadd", operator.iadd, operator.add), ("isub", operator.isub, operator.sub),
-           ("imul", operator.imul, operator.mul), ("itruediv", operator.itruediv, operator.truediv),
-           ("ifloordiv", operator.ifloordiv, operator.floordiv), ("imod", operator.imod, operator.mod),
-           ("ipow", operator.ipow, operator.pow)]
+INPLACE = [
+    ("iadd", operator.iadd, operator.add),
+    ("isub", operator.isub, operator.sub),
+    ("imul", operator.imul, operator.mul),
+    ("itruediv", operator.itruediv, operator.truediv),
+    ("ifloordiv", operator.ifloordiv, operator.floordiv),
+    ("imod", operator.imod, operator.mod),
+    ("ipow", operator.ipow, operator.pow),
+]
 
 
 @pytest.mark.parametrize(("iop", "op"), [p[1:] for p in INPLACE], ids=[p[0] for p in INPLACE])
@@ -138,10 +168,17 @@ def test_inplace_operators_keep_the_tensor(backend, iop, op):
     assert_matches(t, op(op(a, B + 3.0), 2.0))
 
 
-@pytest.mark.parametrize("iop, op", [(operator.iand, operator.and_), (operator.ior, operator.or_),
-                                     (operator.ixor, operator.xor), (operator.ilshift, operator.lshift),
-                                     (operator.irshift, operator.rshift)], ids=["iand", "ior", "ixor",
-                                                                                "ilshift", "irshift"])
+@pytest.mark.parametrize(
+    "iop, op",
+    [
+        (operator.iand, operator.and_),
+        (operator.ior, operator.or_),
+        (operator.ixor, operator.xor),
+        (operator.ilshift, operator.lshift),
+        (operator.irshift, operator.rshift),
+    ],
+    ids=["iand", "ior", "ixor", "ilshift", "irshift"],
+)
 def test_inplace_integer_operators(backend, iop, op):
     a = np.abs(IA)
     t = tensor(a, backend)
@@ -234,6 +271,7 @@ def test_inplace_with_a_foreign_object_raises(backend):
 
 # -- Python scalars and conversions ------------------------------------------------
 
+
 def test_python_scalar_conversions(backend):
     assert bool(tensor(1.5, backend)) is True
     assert bool(tensor(0.0, backend)) is False
@@ -290,6 +328,7 @@ def test_tensors_are_not_hashable(backend):
 
 # -- attributes ---------------------------------------------------------------------
 
+
 def test_attributes(backend):
     t = tensor(A, backend)
     assert t.backend is ut.backends.get(backend)
@@ -338,6 +377,7 @@ def test_tensor_cannot_be_constructed_directly():
 
 # -- export to NumPy and DLPack -----------------------------------------------------
 
+
 def test_numpy_export(backend):
     t = tensor(A, backend)
     for exported in (t.numpy(), np.asarray(t), np.from_dlpack(t), np.array(t)):
@@ -374,8 +414,9 @@ def test_numpy_protocol_copy_false_refuses_a_cast(backend):
     np.testing.assert_array_equal(np.array(t, dtype=np.float64), IA.astype(np.float64))
 
 
-@pytest.mark.parametrize("duplicate", [copy.deepcopy, lambda t: pickle.loads(pickle.dumps(t))],
-                         ids=["deepcopy", "pickle"])
+@pytest.mark.parametrize(
+    "duplicate", [copy.deepcopy, lambda t: pickle.loads(pickle.dumps(t))], ids=["deepcopy", "pickle"]
+)
 def test_deepcopy_and_pickle(backend, duplicate):
     t = tensor(A, backend, dtype=ut.float32)
     twin = duplicate(t)
@@ -597,8 +638,21 @@ def test_zero_dimensional_indexing(backend):
 
 # -- promotion -----------------------------------------------------------------------
 
-ALL = [ut.bool, ut.int8, ut.int16, ut.int32, ut.int64, ut.uint8, ut.uint16, ut.uint32, ut.uint64,
-       ut.float32, ut.float64, ut.complex64, ut.complex128]
+ALL = [
+    ut.bool,
+    ut.int8,
+    ut.int16,
+    ut.int32,
+    ut.int64,
+    ut.uint8,
+    ut.uint16,
+    ut.uint32,
+    ut.uint64,
+    ut.float32,
+    ut.float64,
+    ut.complex64,
+    ut.complex128,
+]
 
 
 def _defined(a, b):
@@ -642,8 +696,15 @@ def test_operator_promotion_follows_the_standard(backend, pair):
     assert ut.where(x == y, x, y).dtype == expected
 
 
-@given(pair=st.sampled_from([(a, b) for a, b in PAIRS if a.kind not in ("bool", "complex floating")
-                             and b.kind not in ("bool", "complex floating")]))
+@given(
+    pair=st.sampled_from(
+        [
+            (a, b)
+            for a, b in PAIRS
+            if a.kind not in ("bool", "complex floating") and b.kind not in ("bool", "complex floating")
+        ]
+    )
+)
 def test_function_promotion_follows_the_standard(backend, pair):
     a, b = pair
     if not _supports(backend, a, b):
@@ -676,17 +737,32 @@ def test_python_scalars_keep_the_array_dtype(backend, dtype, data):
     if dtype.kind == "bool":
         assert (x & scalar).dtype == ut.bool and (scalar | x).dtype == ut.bool
         return
-    for result in (x + scalar, scalar + x, x * scalar, scalar * x, x - scalar, ut.multiply(x, scalar),
-                   ut.add(scalar, x), ut.where(x == x, x, scalar)):
+    for result in (
+        x + scalar,
+        scalar + x,
+        x * scalar,
+        scalar * x,
+        x - scalar,
+        ut.multiply(x, scalar),
+        ut.add(scalar, x),
+        ut.where(x == x, x, scalar),
+    ):
         assert result.dtype == dtype, (result.dtype, dtype, scalar)
 
 
 # -- mixing and errors -------------------------------------------------------------
 
+
 def test_mixing_backends_raises_naming_both(backend, toy):
     x, y = tensor(A, backend), tensor(B, toy)
-    for attempt in (lambda: x + y, lambda: y * x, lambda: ut.add(x, y), lambda: ut.concat([x[0, :], y]),
-                    lambda: ut.where(x > 0, x, y), lambda: x @ y):
+    for attempt in (
+        lambda: x + y,
+        lambda: y * x,
+        lambda: ut.add(x, y),
+        lambda: ut.concat([x[0, :], y]),
+        lambda: ut.where(x > 0, x, y),
+        lambda: x @ y,
+    ):
         with pytest.raises(TypeError) as info:
             attempt()
         message = str(info.value)
@@ -826,6 +902,7 @@ def test_operators_are_thread_safe_with_different_defaults(backend, toy):
 
 
 # -- moving between backends ------------------------------------------------------------
+
 
 @pytest.mark.parametrize("data", [A, IA, A > 0, A + 1j], ids=["float64", "int64", "bool", "complex128"])
 def test_round_trip_through_numpy(backend, data):

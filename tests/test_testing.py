@@ -99,6 +99,7 @@ def test_a_suite_parametrizes_its_own_argument_over_the_backends(pytester: pytes
 
 # -- assert_close ---------------------------------------------------------------------------
 
+
 def test_assert_close_compares_across_backends(backend: str) -> None:
     values = [0.0, -1.5, float("nan"), float("inf")]
     x = ut.asarray(values, dtype=ut.float32, backend=backend)
@@ -113,11 +114,14 @@ def test_assert_close_reports_the_worst_mismatch(backend: str) -> None:
         assert_close(x, ut.asarray([1.0, 2.5, 3.0], dtype=ut.float32))
 
 
-@pytest.mark.parametrize(("other", "message"), [
-    (ut.asarray([1.0, 2.0], dtype=ut.float32), "dtypes differ"),
-    (ut.asarray([[1.0, 2.0]]), "shapes differ"),
-    (ut.asarray([1.0, float("nan")]), "1 of 2 elements differ"),
-])
+@pytest.mark.parametrize(
+    ("other", "message"),
+    [
+        (ut.asarray([1.0, 2.0], dtype=ut.float32), "dtypes differ"),
+        (ut.asarray([[1.0, 2.0]]), "shapes differ"),
+        (ut.asarray([1.0, float("nan")]), "1 of 2 elements differ"),
+    ],
+)
 def test_assert_close_rejects(other: ut.Tensor, message: str) -> None:
     with pytest.raises(AssertionError, match=message):
         assert_close(ut.asarray([1.0, 2.0]), other)
@@ -151,8 +155,13 @@ sys.exit(main(["conformance", "--backend", "copying", *sys.argv[1:], "--", "-k",
 
 
 def _certify(tmp_path: object, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-c", _CERTIFY, *args], capture_output=True, text=True, timeout=300,
-                          env={"CI": "1", "PATH": "/usr/bin:/bin", "PYTHONPATH": SOURCE})
+    return subprocess.run(
+        [sys.executable, "-c", _CERTIFY, *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={"CI": "1", "PATH": "/usr/bin:/bin", "PYTHONPATH": SOURCE},
+    )
 
 
 def test_certify_finds_a_broken_promise_in_a_plugin_backend(tmp_path: object) -> None:

@@ -61,7 +61,7 @@ def loss_np(w: np.ndarray, x: np.ndarray) -> np.ndarray:
 
 def loss_grad_np(w: np.ndarray, x: np.ndarray) -> np.ndarray:
     t = np.tanh(x @ w)
-    return x.T @ (2 * t * (1 - t ** 2))
+    return x.T @ (2 * t * (1 - t**2))
 
 
 W = np.array([0.3, -0.7, 0.5])
@@ -69,6 +69,7 @@ XS = np.array([[1.0, 2.0, -1.0], [0.5, -0.3, 0.8], [-1.2, 0.4, 0.1], [0.0, 1.0, 
 
 
 # -- jit ------------------------------------------------------------------------------------
+
 
 def test_jit_gives_the_function_s_results_with_pytrees_in_and_out(backend: str) -> None:
     params = {"w": tensor(W, backend), "b": [tensor(0.5, backend)]}
@@ -119,7 +120,7 @@ def test_jit_of_grad_and_grad_of_jit(backend: str, engine: str | None) -> None:
 
 
 def sin_x2(x: ut.Tensor) -> ut.Tensor:
-    return ut.sum(ut.sin(x) * x ** 2)
+    return ut.sum(ut.sin(x) * x**2)
 
 
 SECOND_AT_07 = -np.sin(0.7) * 0.49 + 4 * 0.7 * np.cos(0.7) + 2 * np.sin(0.7)
@@ -181,13 +182,15 @@ def test_jit_compiles_nothing_that_reads_values_and_runs_it_eagerly() -> None:
 
 # -- vmap --------------------------------------------------------------------------------------
 
+
 def test_vmap_maps_an_axis_with_in_axes_and_out_axes(backend: str) -> None:
     xs, w = tensor(XS, backend), tensor(W, backend)
     close(ut.vmap(lambda x, w: x * w, in_axes=(0, None))(xs, w), XS * W, backend)
-    close(ut.vmap(lambda x: ut.sum(x ** 2), in_axes=1)(xs), np.sum(XS ** 2, axis=0), backend)
+    close(ut.vmap(lambda x: ut.sum(x**2), in_axes=1)(xs), np.sum(XS**2, axis=0), backend)
     close(ut.vmap(lambda x: 2 * x, in_axes=0, out_axes=1)(xs), 2 * XS.T, backend)
     pair = ut.vmap(lambda p: {"s": ut.sum(p["a"]), "a": p["a"] + p["b"]}, in_axes=({"a": 0, "b": None},))(
-        {"a": xs, "b": w})
+        {"a": xs, "b": w}
+    )
     close(pair["s"], XS.sum(axis=1), backend)
     close(pair["a"], XS + W, backend)
 
@@ -227,12 +230,13 @@ def test_vmap_errors_say_what_was_wrong(backend: str) -> None:
 
 # -- forward mode and higher derivatives ------------------------------------------------------
 
+
 def cubic(x: ut.Tensor) -> ut.Tensor:
-    return ut.sin(x) * x ** 2 + ut.exp(x[0]) * x
+    return ut.sin(x) * x**2 + ut.exp(x[0]) * x
 
 
 def cubic_np(x: np.ndarray) -> np.ndarray:
-    return np.sin(x) * x ** 2 + np.exp(x[0]) * x
+    return np.sin(x) * x**2 + np.exp(x[0]) * x
 
 
 X0 = np.array([0.3, -1.1, 0.8])
@@ -256,7 +260,7 @@ def test_jvp_takes_pytrees_and_several_primals(backend: str, engine: str | None)
     (prod, sq), (d_prod, d_sq) = ut.jvp(f, (p, x), (dp, dx), engine=engine)
     close(prod, W * np.array([1.0, 2.0, 3.0]), backend)
     close(d_prod, np.array([1.0, 0.0, -1.0]) * [1.0, 2.0, 3.0] + W * 0.5, backend)
-    close(sq, np.sum(W ** 2), backend)
+    close(sq, np.sum(W**2), backend)
     close(d_sq, 2 * W @ np.array([1.0, 0.0, -1.0]), backend)
 
 
@@ -266,13 +270,17 @@ def test_jvp_of_grad_is_a_hessian_vector_product(backend: str, engine: str | Non
     scalar = lambda x: ut.sum(cubic(x) ** 2)
     _, hvp = ut.jvp(ut.grad(scalar, engine=engine), (x,), (tensor(V0, backend),), engine=engine)
     expected = central_differences(_exact_grad_of_squared_cubic, X0) @ V0
-    np.testing.assert_allclose(hvp.numpy(), expected, rtol=1e-5 if float_dtype(backend) == ut.float64 else 3e-3,
-                               atol=1e-5 if float_dtype(backend) == ut.float64 else 3e-3)
+    np.testing.assert_allclose(
+        hvp.numpy(),
+        expected,
+        rtol=1e-5 if float_dtype(backend) == ut.float64 else 3e-3,
+        atol=1e-5 if float_dtype(backend) == ut.float64 else 3e-3,
+    )
 
 
 def _exact_grad_of_squared_cubic(x: np.ndarray) -> np.ndarray:
     """d/dx sum(cubic(x)**2), by hand: 2 cubic(x) @ J(x)."""
-    jac = np.diag(np.cos(x) * x ** 2 + 2 * x * np.sin(x) + np.exp(x[0]))
+    jac = np.diag(np.cos(x) * x**2 + 2 * x * np.sin(x) + np.exp(x[0]))
     jac[:, 0] += np.exp(x[0]) * x
     return 2 * cubic_np(x) @ jac
 
@@ -280,11 +288,11 @@ def _exact_grad_of_squared_cubic(x: np.ndarray) -> np.ndarray:
 @pytest.mark.parametrize("engine", ENGINES)
 def test_grad_of_grad_and_grad_of_jvp(backend: str, engine: str | None) -> None:
     x = tensor([0.7], backend)
-    second = ut.grad(lambda x: ut.sum(ut.grad(lambda y: ut.sum(ut.sin(y) * y ** 2), engine=engine)(x)),
-                     engine=engine)(x)
+    second = ut.grad(lambda x: ut.sum(ut.grad(lambda y: ut.sum(ut.sin(y) * y**2), engine=engine)(x)), engine=engine)(x)
     close(second, [-np.sin(0.7) * 0.49 + 4 * 0.7 * np.cos(0.7) + 2 * np.sin(0.7)], backend)
-    directional = ut.grad(lambda x: ut.sum(ut.jvp(ut.sin, (x,), (ut.ones_like(x),), engine=engine)[1]),
-                          engine=engine)(x)
+    directional = ut.grad(lambda x: ut.sum(ut.jvp(ut.sin, (x,), (ut.ones_like(x),), engine=engine)[1]), engine=engine)(
+        x
+    )
     close(directional, [-np.sin(0.7)], backend)
 
 
@@ -318,6 +326,7 @@ def test_jvp_errors_say_what_was_wrong(backend: str) -> None:
 
 # -- control over gradients -------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("engine", ENGINES)
 def test_stop_gradient_cuts_every_engine(backend: str, engine: str | None) -> None:
     x = tensor([3.0, -1.0], backend)
@@ -330,11 +339,11 @@ def test_stop_gradient_cuts_every_engine(backend: str, engine: str | None) -> No
 
 @ut.custom_vjp
 def clipped_square(x: ut.Tensor) -> ut.Tensor:
-    return x ** 2
+    return x**2
 
 
 def _clipped_square_fwd(x: ut.Tensor) -> tuple[ut.Tensor, tuple[ut.Tensor, str]]:
-    return x ** 2, (x, "saved constant")
+    return x**2, (x, "saved constant")
 
 
 def _clipped_square_bwd(residuals: tuple[ut.Tensor, str], g: ut.Tensor) -> tuple[ut.Tensor]:
@@ -363,8 +372,9 @@ def test_custom_vjp_with_several_arguments_and_outputs(backend: str, engine: str
     def both(a: ut.Tensor, b: ut.Tensor) -> tuple[ut.Tensor, ut.Tensor]:
         return a * b, a + b
 
-    both.defvjp(lambda a, b: ((a * b, a + b), (a, b)),
-                lambda res, g: (10 * (g[0] * res[1] + g[1]), None))  # a scaled rule, and no gradient for b
+    both.defvjp(
+        lambda a, b: ((a * b, a + b), (a, b)), lambda res, g: (10 * (g[0] * res[1] + g[1]), None)
+    )  # a scaled rule, and no gradient for b
     a, b = tensor([1.0, 2.0], backend), tensor([3.0, 4.0], backend)
     ga, gb = ut.grad(lambda a, b: ut.sum(both(a, b)[0] + 2 * both(a, b)[1]), argnums=(0, 1), engine=engine)(a, b)
     close(ga, 10 * (np.array([3.0, 4.0]) + 2), backend)
@@ -391,13 +401,19 @@ def test_checkpoint_gives_the_same_values_and_gradients(backend: str, engine: st
 
 def test_transformations_keep_tensors_plain_outside_gradients(backend: str) -> None:
     x = tensor([1.0, 2.0], backend)
-    for result in (ut.jit(ut.sin)(x), ut.vmap(ut.sin)(x), ut.checkpoint(ut.sin)(x), ut.stop_gradient(x),
-                   *ut.jvp(ut.sin, (x,), (x,))):
+    for result in (
+        ut.jit(ut.sin)(x),
+        ut.vmap(ut.sin)(x),
+        ut.checkpoint(ut.sin)(x),
+        ut.stop_gradient(x),
+        *ut.jvp(ut.sin, (x,), (x,)),
+    ):
         assert type(result) is ut.Tensor and not isinstance(result, Traced)
         assert not result.requires_grad
 
 
 # -- the README's example -----------------------------------------------------------------------
+
 
 def readme_blocks() -> list[str]:
     """The code blocks of the README's section on transformations."""
@@ -405,19 +421,23 @@ def readme_blocks() -> list[str]:
     from pathlib import Path
 
     text = (Path(__file__).resolve().parents[1] / "README.md").read_text()
-    section = text[text.index("## Transformations"):text.index("## Backend notes")]
+    section = text[text.index("## Transformations") : text.index("## Backend notes")]
     return re.findall(r"```python\n(.*?)```", section, re.DOTALL)
 
 
-def reference_train_step(w: np.ndarray, b: float, x: np.ndarray, y: np.ndarray, lr: float = 0.5,
-                         clip: float = 1.0) -> tuple[np.ndarray, float, float]:
+def reference_train_step(
+    w: np.ndarray, b: float, x: np.ndarray, y: np.ndarray, lr: float = 0.5, clip: float = 1.0
+) -> tuple[np.ndarray, float, float]:
     """The README's step in NumPy, per-example gradients by hand."""
     t = np.tanh(x @ w + b)
-    d = 2 * (t - y) * (1 - t ** 2)
+    d = 2 * (t - y) * (1 - t**2)
     grads_w, grads_b = d[:, None] * x, d
-    scale = 1.0 / np.maximum(np.sqrt(np.sum(grads_w ** 2, axis=1) + grads_b ** 2) / clip, 1.0)
-    return (w - lr * np.mean(grads_w * scale[:, None], axis=0), b - lr * np.mean(grads_b * scale),
-            float(np.mean((t - y) ** 2)))
+    scale = 1.0 / np.maximum(np.sqrt(np.sum(grads_w**2, axis=1) + grads_b**2) / clip, 1.0)
+    return (
+        w - lr * np.mean(grads_w * scale[:, None], axis=0),
+        b - lr * np.mean(grads_b * scale),
+        float(np.mean((t - y) ** 2)),
+    )
 
 
 def test_readme_example_runs_as_shown(capsys: pytest.CaptureFixture[str]) -> None:

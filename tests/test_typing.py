@@ -33,8 +33,16 @@ ROOT = Path(__file__).resolve().parent.parent
 TYPING = ROOT / "tests" / "typing"
 #: attributes every class has that are no part of the Tensor API
 #: (the C base's __setattr__/__delattr__ only guard the slots: _raw and _backend cannot be deleted)
-_CLASS_MACHINERY = {"__doc__", "__module__", "__slots__", "__new__", "__weakref__", "__dict__", "__setattr__",
-                    "__delattr__"}
+_CLASS_MACHINERY = {
+    "__doc__",
+    "__module__",
+    "__slots__",
+    "__new__",
+    "__weakref__",
+    "__dict__",
+    "__setattr__",
+    "__delattr__",
+}
 
 
 # -- the stubs against the runtime -------------------------------------------------------

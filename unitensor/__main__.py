@@ -30,6 +30,7 @@ __all__ = ["COMMANDS", "main"]
 
 # -- demo ------------------------------------------------------------------------
 
+
 def _design_matrix(n: int, backend: str) -> Tensor:
     """``n`` rows of features [1, t, sin 3t] on ``backend``, built with the array API alone."""
     t = ut.linspace(-1.0, 1.0, n, backend=backend, dtype=ut.float32)
@@ -47,8 +48,10 @@ def demo(argv: Sequence[str]) -> int:
     except (LookupError, ImportError) as exc:  # unknown, or its framework is not installed
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    print(f"unitensor {ut.__version__} demo on backend {backend.name!r} ({backend.version}), "
-          f"device {backend.default_device()}")
+    print(
+        f"unitensor {ut.__version__} demo on backend {backend.name!r} ({backend.version}), "
+        f"device {backend.default_device()}"
+    )
 
     x = _design_matrix(200, backend.name)
     true_w = ut.asarray([0.5, -2.0, 1.5], backend=backend.name, dtype=ut.float32)
@@ -58,8 +61,9 @@ def demo(argv: Sequence[str]) -> int:
 
     start = time.perf_counter()
     w_exact = ut.linalg.solve(x.mT @ x, x.mT @ y)
-    print(f"normal equations  (X^T X) w = X^T y   -> w = {_fmt(w_exact)}  "
-          f"[{1e3 * (time.perf_counter() - start):.1f} ms]")
+    print(
+        f"normal equations  (X^T X) w = X^T y   -> w = {_fmt(w_exact)}  [{1e3 * (time.perf_counter() - start):.1f} ms]"
+    )
 
     w = ut.zeros(3, backend=backend.name, dtype=ut.float32)
     # the loss gradient (2/n) X^T r is L-Lipschitz with L = 2 ||X^T X||_2 / n <= 2 ||X^T X||_F / n,
@@ -79,8 +83,10 @@ def demo(argv: Sequence[str]) -> int:
 
     host = w.to("cpu").numpy(force=True)
     shared = _shares_memory(w, host)
-    print(f"exported to NumPy: {type(host).__module__}.{type(host).__name__} {host.dtype} {host.tolist()}"
-          + (" (zero-copy: shares the Tensor's memory)" if shared else ""))
+    print(
+        f"exported to NumPy: {type(host).__module__}.{type(host).__name__} {host.dtype} {host.tolist()}"
+        + (" (zero-copy: shares the Tensor's memory)" if shared else "")
+    )
     return 0
 
 
@@ -104,6 +110,7 @@ def _shares_memory(t: Tensor, host: Any) -> bool:
 
 # -- info ------------------------------------------------------------------------
 
+
 def info(argv: Sequence[str]) -> int:
     """List every registered backend: installed or not, version, devices."""
     parser = argparse.ArgumentParser(prog="python -m unitensor info", description=info.__doc__)
@@ -113,11 +120,14 @@ def info(argv: Sequence[str]) -> int:
     if args.json:
         print(json.dumps(rows, indent=2))
         return 0
-    print(f"unitensor {ut.__version__} (array API {ut.__array_api_version__}), "
-          f"default backend {ut.get_backend().name!r}")
+    print(
+        f"unitensor {ut.__version__} (array API {ut.__array_api_version__}), default backend {ut.get_backend().name!r}"
+    )
     header = ("backend", "installed", "version", "devices")
-    table = [header] + [(row["name"], "yes" if row["installed"] else "no", row["version"] or "-",
-                         ", ".join(row["devices"]) or "-") for row in rows]
+    table = [header] + [
+        (row["name"], "yes" if row["installed"] else "no", row["version"] or "-", ", ".join(row["devices"]) or "-")
+        for row in rows
+    ]
     widths = [max(len(line[i]) for line in table) for i in range(len(header))]
     for line in table:
         print("  ".join(cell.ljust(width) for cell, width in zip(line, widths)).rstrip())
@@ -128,6 +138,7 @@ def info(argv: Sequence[str]) -> int:
 
 
 # -- dispatch --------------------------------------------------------------------
+
 
 #: command name -> function taking the remaining arguments and returning the exit status
 def conformance(argv: Sequence[str]) -> int:

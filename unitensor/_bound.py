@@ -29,9 +29,34 @@ __all__ = ["namespace"]
 
 #: the standard's names that are not in the function table (dtypes, constants, helpers, extensions)
 _OTHER_STANDARD_NAMES = (
-    "__array_api_version__", "asarray", "astype", "from_dlpack", "broadcast_shapes", "can_cast", "finfo",
-    "iinfo", "isdtype", "result_type", "bool", "int8", "int16", "int32", "int64", "uint8", "uint16",
-    "uint32", "uint64", "float32", "float64", "complex64", "complex128", "e", "pi", "inf", "nan", "newaxis",
+    "__array_api_version__",
+    "asarray",
+    "astype",
+    "from_dlpack",
+    "broadcast_shapes",
+    "can_cast",
+    "finfo",
+    "iinfo",
+    "isdtype",
+    "result_type",
+    "bool",
+    "int8",
+    "int16",
+    "int32",
+    "int64",
+    "uint8",
+    "uint16",
+    "uint32",
+    "uint64",
+    "float32",
+    "float64",
+    "complex64",
+    "complex128",
+    "e",
+    "pi",
+    "inf",
+    "nan",
+    "newaxis",
 )
 #: functions that make new arrays: bound to the namespace's backend (``fft`` ones are in ``fft``)
 _BOUND = ("asarray", "from_dlpack", "arange", "empty", "eye", "full", "linspace", "ones", "zeros")
@@ -79,14 +104,18 @@ def _build(backend: _registry.Backend) -> types.ModuleType:
 
     from ._namespace import FUNCTIONS
 
-    xp = types.ModuleType(f"unitensor[{backend.name}]",
-                          f"The array API namespace of unitensor's {backend.name!r} backend.")
+    xp = types.ModuleType(
+        f"unitensor[{backend.name}]", f"The array API namespace of unitensor's {backend.name!r} backend."
+    )
     names = [name for name in FUNCTIONS if "." not in name] + list(_OTHER_STANDARD_NAMES)
     members: dict[str, Any] = {name: getattr(unitensor, name) for name in names}
     members.update({name: _bind(getattr(unitensor, name), backend) for name in _BOUND})
-    members.update(backend=backend, __array_namespace_info__=_info_of(backend),
-                   linalg=unitensor.linalg,  # no function of linalg creates an array from nothing
-                   fft=_bound_fft(unitensor.fft, backend))
+    members.update(
+        backend=backend,
+        __array_namespace_info__=_info_of(backend),
+        linalg=unitensor.linalg,  # no function of linalg creates an array from nothing
+        fft=_bound_fft(unitensor.fft, backend),
+    )
     vars(xp).update(members)
     return xp
 
@@ -101,8 +130,12 @@ def _info_of(backend: _registry.Backend) -> Callable[[], Info]:
 
 def _bound_fft(module: types.ModuleType, backend: _registry.Backend) -> types.ModuleType:
     fft = types.ModuleType(f"unitensor[{backend.name}].fft", module.__doc__)
-    vars(fft).update({name: _bind(getattr(module, name), backend) if name in _BOUND_FFT else getattr(module, name)
-                      for name in module.__all__})
+    vars(fft).update(
+        {
+            name: _bind(getattr(module, name), backend) if name in _BOUND_FFT else getattr(module, name)
+            for name in module.__all__
+        }
+    )
     return fft
 
 
@@ -112,12 +145,15 @@ def _bind(function: Callable[..., Any], backend: _registry.Backend) -> Callable[
     @functools.wraps(function)
     def bound(*args: Any, **kwargs: Any) -> Any:
         if "backend" in kwargs:
-            raise TypeError(f"{function.__name__}() of the {backend.name!r} namespace always makes "
-                            f"{backend.name} Tensors; use ut.{function.__name__}(..., backend=...) for another")
+            raise TypeError(
+                f"{function.__name__}() of the {backend.name!r} namespace always makes "
+                f"{backend.name} Tensors; use ut.{function.__name__}(..., backend=...) for another"
+            )
         return function(*args, backend=backend, **kwargs)
 
     signature = inspect.signature(function)
     bound.__signature__ = signature.replace(  # type: ignore[attr-defined]
-        parameters=[p for p in signature.parameters.values() if p.name != "backend"])
+        parameters=[p for p in signature.parameters.values() if p.name != "backend"]
+    )
     del bound.__wrapped__  # the signature above, not the module function's, is this function's
     return bound

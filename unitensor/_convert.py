@@ -25,8 +25,7 @@ __all__ = ["convert"]
 _DLPACK_FAILURES = (BufferError, TypeError, RuntimeError, ValueError, AttributeError, NotImplementedError)
 
 
-def convert(t: Tensor, *, device: Device | str | None = None, backend: Any = None,
-            copy: bool | None = None) -> Tensor:
+def convert(t: Tensor, *, device: Device | str | None = None, backend: Any = None, copy: bool | None = None) -> Tensor:
     """``t`` on ``device`` and ``backend`` (each kept when None); see :meth:`Tensor.to`."""
     if device is None and copy is None and backend is not None and type(t) is Tensor:
         moved = _host_to_host(t, _registry.get(backend))
@@ -38,7 +37,8 @@ def convert(t: Tensor, *, device: Device | str | None = None, backend: Any = Non
     if t.requires_grad and target is not source:
         raise RuntimeError(
             "Can't move a Tensor that requires grad to another backend: gradients do not cross backends. "
-            "Use tensor.detach().to(backend=...) instead.")
+            "Use tensor.detach().to(backend=...) instead."
+        )
     if target is source:
         if target_device is None:
             return _copied(t) if copy else t
@@ -98,7 +98,8 @@ def _transfer(t: Tensor, target: _registry.Backend, device: Device, copy: bool |
             if copy is False:
                 raise ValueError(
                     f"cannot move this {t.dtype} Tensor from {source.name} to {target.name} without a copy; "
-                    "pass copy=None (the default) to allow one") from None
+                    "pass copy=None (the default) to allow one"
+                ) from None
     host = _host_copy(source, raw)
     return target.asarray(host, device=device, copy=True)
 

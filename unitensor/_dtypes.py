@@ -27,10 +27,30 @@ from __future__ import annotations
 from typing import NamedTuple
 
 __all__ = [
-    "DType", "bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32",
-    "uint64", "float16", "bfloat16", "float32", "float64", "complex64", "complex128", "ALL_DTYPES",
+    "DType",
+    "bool",
+    "int8",
+    "int16",
+    "int32",
+    "int64",
+    "uint8",
+    "uint16",
+    "uint32",
+    "uint64",
+    "float16",
+    "bfloat16",
+    "float32",
+    "float64",
+    "complex64",
+    "complex128",
+    "ALL_DTYPES",
     "HALF_DTYPES",
-    "result_type", "can_cast", "isdtype", "finfo", "iinfo", "as_dtype",
+    "result_type",
+    "can_cast",
+    "isdtype",
+    "finfo",
+    "iinfo",
+    "as_dtype",
 ]
 
 _builtin_bool = bool
@@ -88,8 +108,19 @@ bfloat16 = DType("bfloat16", "real floating", 16)
 
 #: the standard's dtypes
 ALL_DTYPES: tuple[DType, ...] = (
-    bool, int8, int16, int32, int64, uint8, uint16, uint32, uint64,
-    float32, float64, complex64, complex128,
+    bool,
+    int8,
+    int16,
+    int32,
+    int64,
+    uint8,
+    uint16,
+    uint32,
+    uint64,
+    float32,
+    float64,
+    complex64,
+    complex128,
 )
 #: half precision, beyond the standard: mapped by the backends that have them
 HALF_DTYPES: tuple[DType, ...] = (float16, bfloat16)
@@ -159,8 +190,7 @@ def as_dtype(obj: object) -> DType:
     if isinstance(dtype, DType):
         return dtype
     raise TypeError(
-        f"{obj!r} is not a unitensor dtype; use one of "
-        f"{', '.join('ut.' + d.name for d in ALL_DTYPES + HALF_DTYPES)}"
+        f"{obj!r} is not a unitensor dtype; use one of {', '.join('ut.' + d.name for d in ALL_DTYPES + HALF_DTYPES)}"
     )
 
 
@@ -243,8 +273,10 @@ def _promote_scalar(dtype: DType, scalar: object) -> DType:
     kind = dtype.kind
     if isinstance(scalar, _builtin_bool):
         if kind != "bool":
-            raise TypeError(f"combining a {dtype} array with a Python bool is not defined by the standard; "
-                            f"use an int or convert with ut.astype")
+            raise TypeError(
+                f"combining a {dtype} array with a Python bool is not defined by the standard; "
+                f"use an int or convert with ut.astype"
+            )
         return dtype
     if isinstance(scalar, int):
         if kind == "bool":
@@ -252,8 +284,10 @@ def _promote_scalar(dtype: DType, scalar: object) -> DType:
         if kind in ("signed integer", "unsigned integer"):
             limits = iinfo(dtype)
             if not limits.min <= scalar <= limits.max:
-                raise OverflowError(f"the Python int {scalar} is out of bounds for {dtype} "
-                                    f"[{limits.min}, {limits.max}]; use a wider dtype")
+                raise OverflowError(
+                    f"the Python int {scalar} is out of bounds for {dtype} "
+                    f"[{limits.min}, {limits.max}]; use a wider dtype"
+                )
         return dtype
     if isinstance(scalar, float):
         if kind in ("real floating", "complex floating"):
@@ -320,8 +354,8 @@ def finfo(type: object, /) -> finfo_object:  # noqa: A002 - the standard's name
     # the standard: complex dtypes report their real dtype
     real = dtype if dtype.kind == "real floating" else (float32 if dtype is complex64 else float64)
     mantissa, max_exp = _FLOAT_FORMATS[real.name]
-    largest = (2.0 - 2.0 ** -mantissa) * 2.0 ** max_exp
-    return finfo_object(real.bits, 2.0 ** -mantissa, largest, -largest, 2.0 ** (1 - max_exp), real)
+    largest = (2.0 - 2.0**-mantissa) * 2.0**max_exp
+    return finfo_object(real.bits, 2.0**-mantissa, largest, -largest, 2.0 ** (1 - max_exp), real)
 
 
 def iinfo(type: object, /) -> iinfo_object:  # noqa: A002 - the standard's name
@@ -330,5 +364,5 @@ def iinfo(type: object, /) -> iinfo_object:  # noqa: A002 - the standard's name
     if dtype.kind == "signed integer":
         return iinfo_object(dtype.bits, 2 ** (dtype.bits - 1) - 1, -(2 ** (dtype.bits - 1)), dtype)
     if dtype.kind == "unsigned integer":
-        return iinfo_object(dtype.bits, 2 ** dtype.bits - 1, 0, dtype)
+        return iinfo_object(dtype.bits, 2**dtype.bits - 1, 0, dtype)
     raise TypeError(f"iinfo needs an integer dtype, not {dtype}; use finfo for floating point")

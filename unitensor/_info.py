@@ -39,8 +39,9 @@ class Info:
             self.backend.check_device(as_device(device))
         return self.backend.default_dtypes()
 
-    def dtypes(self, *, device: Device | str | None = None,
-               kind: str | DType | tuple[Any, ...] | None = None) -> dict[str, DType]:
+    def dtypes(
+        self, *, device: Device | str | None = None, kind: str | DType | tuple[Any, ...] | None = None
+    ) -> dict[str, DType]:
         if device is not None:
             self.backend.check_device(as_device(device))
         return {d.name: d for d in self.backend.dtypes() if kind is None or isdtype(d, kind)}

@@ -58,14 +58,27 @@ linalg.vecdot""".split()
 CREATION = "arange empty eye full linspace ones zeros fft.fftfreq fft.rfftfreq".split()
 
 #: functions whose array arguments promote to one dtype
-PROMOTING = set(BINARY) | {"matmul", "linalg.matmul", "tensordot", "linalg.tensordot", "vecdot",
-                           "linalg.vecdot", "concat", "stack", "linalg.cross", "linalg.outer",
-                           "linalg.solve", "where", "clip"}
+PROMOTING = set(BINARY) | {
+    "matmul",
+    "linalg.matmul",
+    "tensordot",
+    "linalg.tensordot",
+    "vecdot",
+    "linalg.vecdot",
+    "concat",
+    "stack",
+    "linalg.cross",
+    "linalg.outer",
+    "linalg.solve",
+    "where",
+    "clip",
+}
 
 FUNCTIONS: dict[str, Callable[..., Any]] = {}
 
 
 # -- unwrapping and wrapping ----------------------------------------------------
+
 
 class _Scan:
     """What the arguments of one call hold: their backend, Tensors, and any special Tensor."""
@@ -87,7 +100,8 @@ class _Scan:
         elif backend is not self.backend:
             raise TypeError(
                 f"{self.name}() got arrays of two backends, {self.backend.name!r} and {backend.name!r}; "
-                f"move one first, e.g. x.to(backend={self.backend.name!r})")
+                f"move one first, e.g. x.to(backend={self.backend.name!r})"
+            )
 
     def unwrap(self, x: Any) -> Any:
         if isinstance(x, Tensor):
@@ -113,7 +127,8 @@ class _Scan:
         if self.backend is not None and native is not self.backend:
             raise TypeError(
                 f"{self.name}() got a native {native.name} array with {self.backend.name} Tensors; "
-                f"wrap it with ut.asarray(x, backend={self.backend.name!r}) to convert it explicitly")
+                f"wrap it with ut.asarray(x, backend={self.backend.name!r}) to convert it explicitly"
+            )
         self.take(native, "array")
         return x
 
@@ -125,7 +140,8 @@ class _Scan:
             if t.device != first:
                 raise ValueError(
                     f"{self.name}() got Tensors on two devices, {first} and {t.device}; "
-                    f"move one first, e.g. x.to('{first}')")
+                    f"move one first, e.g. x.to('{first}')"
+                )
 
 
 _PLAIN = frozenset({int, float, complex, bool, type(Ellipsis)})
@@ -164,8 +180,7 @@ def _promote(scan: _Scan, name: str, raw_args: list[Any]) -> None:
     astype = backend.function("astype")
 
     def cast(x: Any) -> Any:
-        if isinstance(x, backend.array_types) and x.dtype != target and not (
-                name == "where" and x is raw_args[0]):
+        if isinstance(x, backend.array_types) and x.dtype != target and not (name == "where" and x is raw_args[0]):
             return astype(x, target)
         if isinstance(x, (list, tuple)):
             return type(x)(cast(item) for item in x)
@@ -174,8 +189,13 @@ def _promote(scan: _Scan, name: str, raw_args: list[Any]) -> None:
     raw_args[:] = [cast(a) for a in raw_args]
 
 
-def call(name: str, public: Callable[..., Any], args: Sequence[Any], kwargs: dict[str, Any],
-         backend: _registry.Backend | None = None) -> Any:
+def call(
+    name: str,
+    public: Callable[..., Any],
+    args: Sequence[Any],
+    kwargs: dict[str, Any],
+    backend: _registry.Backend | None = None,
+) -> Any:
     """The slow path shared by every namespace function."""
     scan = _Scan(name)
     raw_args = [scan.unwrap(a) for a in args]
@@ -230,6 +250,7 @@ def _explain_shape_mismatch(name: str, tensors: list[Tensor]) -> None:
 
 
 # -- function factories -----------------------------------------------------------
+
 
 def _public_name(name: str) -> str:
     return name.rpartition(".")[2]
@@ -287,8 +308,11 @@ def _binary(name: str) -> tuple[Callable[..., Any], Callable[..., Any]]:
     def function(x1: Any, x2: Any, /) -> Any:
         if type(x1) is Tensor and type(x2) is Tensor:
             backend = x1._backend
-            if x2._backend is backend and backend.fast_binary and (
-                    backend.standard_promotion or x1._raw.dtype is x2._raw.dtype):
+            if (
+                x2._backend is backend
+                and backend.fast_binary
+                and (backend.standard_promotion or x1._raw.dtype is x2._raw.dtype)
+            ):
                 try:
                     impl = backend._functions[name]
                 except KeyError:
@@ -334,8 +358,9 @@ def _with_scalar(name: str, tensor: Tensor, x1: Any, x2: Any) -> Tensor | None:
 def _array_first(name: str) -> tuple[Callable[..., Any], Callable[..., Any]]:
     def slow(x: Any, /, *args: Any, **kwargs: Any) -> Any:
         if not isinstance(x, Tensor) and _registry.backend_of(x) is None:
-            raise TypeError(f"{_public_name(name)}() takes a Tensor, not {type(x).__name__}; "
-                            f"make one with ut.asarray(...)")
+            raise TypeError(
+                f"{_public_name(name)}() takes a Tensor, not {type(x).__name__}; make one with ut.asarray(...)"
+            )
         args = tuple(_parameter(a) for a in args)
         kwargs = {k: v if k in _ARRAY_KEYWORDS else _parameter(v) for k, v in kwargs.items()}
         return call(name, FUNCTIONS[name], (x, *args), kwargs)
@@ -370,8 +395,7 @@ def _general(name: str) -> tuple[Callable[..., Any], Callable[..., Any]]:
 
     def slow(*args: Any, **kwargs: Any) -> Any:
         if arity is not None and len(args) != arity:
-            raise TypeError(f"{_public_name(name)}() takes {arity} positional arguments (arrays), "
-                            f"got {len(args)}")
+            raise TypeError(f"{_public_name(name)}() takes {arity} positional arguments (arrays), got {len(args)}")
         if cheap is not None:
             out = cheap(name, args, kwargs)
             if out is not None:
@@ -384,8 +408,9 @@ def _general(name: str) -> tuple[Callable[..., Any], Callable[..., Any]]:
         if fast and args and type(args[0]) is Tensor:
             backend = args[0]._backend
             raws = _plain_raws(backend, args, kwargs, arity) if backend.fast_binary else None
-            if raws is not None and (promoted_from is None or backend.standard_promotion
-                                     or _one_dtype(raws, promoted_from)):
+            if raws is not None and (
+                promoted_from is None or backend.standard_promotion or _one_dtype(raws, promoted_from)
+            ):
                 try:
                     impl = backend._functions[name]
                 except KeyError:
@@ -403,8 +428,9 @@ def _general(name: str) -> tuple[Callable[..., Any], Callable[..., Any]]:
     return function, slow
 
 
-def _call_plain(name: str, backend: _registry.Backend, raw_args: tuple[Any, ...],
-                kwargs: dict[str, Any]) -> Tensor | None:
+def _call_plain(
+    name: str, backend: _registry.Backend, raw_args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> Tensor | None:
     """The backend's complete ``name`` on native arguments, wrapped; None if it raises (the full path explains)."""
     try:
         raw = backend.function(name)(*raw_args, **kwargs)
@@ -499,7 +525,11 @@ def _cheap_join(name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Ten
 
 #: GENERAL functions whose slow path first tries a cheap call (Python scalars, sequences)
 _CHEAP_CALLS: dict[str, Callable[[str, tuple[Any, ...], dict[str, Any]], Tensor | None]] = {
-    "where": _cheap_where, "clip": _cheap_clip, "concat": _cheap_join, "stack": _cheap_join}
+    "where": _cheap_where,
+    "clip": _cheap_clip,
+    "concat": _cheap_join,
+    "stack": _cheap_join,
+}
 
 
 #: keywords of ARRAY_FIRST functions that take arrays (``pinv(x, rtol=...)``); the others take numbers
@@ -533,16 +563,31 @@ def _promoted_from(name: str) -> int | None:
 
 #: GENERAL functions that take only arrays positionally and return one array: plain
 #: Tensors of one single-device backend (``fast_binary``) skip the slow path's scan
-ARRAYS_ONLY = {"where", "matmul", "linalg.matmul", "vecdot", "linalg.vecdot", "tensordot", "linalg.tensordot",
-               "linalg.solve", "linalg.outer", "linalg.cross", "take", "take_along_axis", "searchsorted", "isin"}
+ARRAYS_ONLY = {
+    "where",
+    "matmul",
+    "linalg.matmul",
+    "vecdot",
+    "linalg.vecdot",
+    "tensordot",
+    "linalg.tensordot",
+    "linalg.solve",
+    "linalg.outer",
+    "linalg.cross",
+    "take",
+    "take_along_axis",
+    "searchsorted",
+    "isin",
+}
 #: how many arrays a GENERAL function takes positionally; the fast paths and the slow path check it
 _ARITY = {name: 3 if name == "where" else 2 for name in ARRAYS_ONLY}
 #: keyword values that need no conversion (``axis=0``, ``side="left"``)
 _PLAIN_KWARGS = frozenset({int, bool, str, type(None)})
 
 
-def _plain_raws(backend: _registry.Backend, args: tuple[Any, ...], kwargs: dict[str, Any],
-                arity: int | None = None) -> tuple[Any, ...] | list[Any] | None:
+def _plain_raws(
+    backend: _registry.Backend, args: tuple[Any, ...], kwargs: dict[str, Any], arity: int | None = None
+) -> tuple[Any, ...] | list[Any] | None:
     """The native arrays of ``args`` when all are plain Tensors of ``backend``, there are ``arity`` of them
     (any number when None) and no keyword needs converting.
 
@@ -573,15 +618,20 @@ def _plain_raws(backend: _registry.Backend, args: tuple[Any, ...], kwargs: dict[
 
 def _one_dtype(raws: list[Any], start: int) -> bool:
     dtype = raws[start].dtype
-    for raw in raws[start + 1:]:
+    for raw in raws[start + 1 :]:
         if raw.dtype is not dtype:
             return False
     return True
 
 
 def _creation(name: str) -> tuple[Callable[..., Any], None]:
-    def function(*args: Any, dtype: DType | None = None, device: Device | str | None = None,
-                 backend: str | _registry.Backend | None = None, **kwargs: Any) -> Any:
+    def function(
+        *args: Any,
+        dtype: DType | None = None,
+        device: Device | str | None = None,
+        backend: str | _registry.Backend | None = None,
+        **kwargs: Any,
+    ) -> Any:
         # without backend=, Tensor arguments (linspace's ends) choose it: no result leaves its inputs' backend
         chosen = _registry.get(backend) if backend is not None else _tensors_backend(args, kwargs)
         args = tuple(_parameter(a) for a in args)
@@ -646,8 +696,14 @@ def _arange_ends(args: tuple[Any, ...], kwargs: dict[str, Any]) -> list[Any]:
     return [values[0], values[-1]] if values else []
 
 
-_FACTORIES = [(UNARY, _unary), (BINARY, _binary), (ARRAY_FIRST, _array_first),
-              (MULTI_OUTPUT, _general), (GENERAL, _general), (CREATION, _creation)]
+_FACTORIES = [
+    (UNARY, _unary),
+    (BINARY, _binary),
+    (ARRAY_FIRST, _array_first),
+    (MULTI_OUTPUT, _general),
+    (GENERAL, _general),
+    (CREATION, _creation),
+]
 
 
 def _is_scalar(x: Any) -> bool:
@@ -663,8 +719,9 @@ def _build() -> None:
             describe(FUNCTIONS[name], name, creation=factory is _creation)  # the standard's signature, set once
 
 
-def _accelerated(name: str, factory: Callable[..., Any], function: Callable[..., Any],
-                 slow: Callable[..., Any] | None) -> Callable[..., Any]:
+def _accelerated(
+    name: str, factory: Callable[..., Any], function: Callable[..., Any], slow: Callable[..., Any] | None
+) -> Callable[..., Any]:
     """``function``'s C twin where the accelerator is built and the function has a fast path.
 
     The C function runs the same fast path and hands every other call to
@@ -673,11 +730,16 @@ def _accelerated(name: str, factory: Callable[..., Any], function: Callable[...,
     """
     if _speedups is None or slow is None or (factory is _general and name not in ARRAYS_ONLY):
         return function
-    kinds = {_unary: _speedups.UNARY, _binary: _speedups.BINARY, _array_first: _speedups.ARRAY_FIRST,
-             _general: _speedups.ARRAYS}
+    kinds = {
+        _unary: _speedups.UNARY,
+        _binary: _speedups.BINARY,
+        _array_first: _speedups.ARRAY_FIRST,
+        _general: _speedups.ARRAYS,
+    }
     promoted_from = _promoted_from(name)
-    fast = _speedups.Function(kinds[factory], name, slow, -1 if promoted_from is None else promoted_from,
-                              _ARITY.get(name, -1))
+    fast = _speedups.Function(
+        kinds[factory], name, slow, -1 if promoted_from is None else promoted_from, _ARITY.get(name, -1)
+    )
     return functools.update_wrapper(fast, function)
 
 
@@ -714,8 +776,12 @@ def _operator_method(name: str, reflected: bool) -> Callable[..., Any]:
         if type(self) is Tensor:
             backend = self._backend
             kind = type(other)
-            if kind is Tensor and other._backend is backend and backend.fast_binary and (
-                    self._raw.dtype is other._raw.dtype):
+            if (
+                kind is Tensor
+                and other._backend is backend
+                and backend.fast_binary
+                and (self._raw.dtype is other._raw.dtype)
+            ):
                 raw_other = other._raw
             elif (kind is int or kind is float) and backend.fast_scalars and not reflected:
                 raw_other = other
@@ -732,15 +798,25 @@ def _operator_method(name: str, reflected: bool) -> Callable[..., Any]:
         return _binary_operator(name, self, other, reflected)
 
     method.__name__ = f"__{'r' if reflected else ''}{dict(floor_divide='floordiv', remainder='mod')[name]}__"
-    method.__doc__ = f"``ut.{name}({'other, self' if reflected else 'self, other'})``, with the standard's special cases"
+    method.__doc__ = (
+        f"``ut.{name}({'other, self' if reflected else 'self, other'})``, with the standard's special cases"
+    )
     return method
 
 
 # -- functions with their own logic -------------------------------------------------
 
-def asarray(obj: Any, /, *, dtype: DType | None = None, device: Device | str | None = None,
-            copy: bool | None = None, backend: str | _registry.Backend | None = None,
-            **options: Any) -> Tensor:
+
+def asarray(
+    obj: Any,
+    /,
+    *,
+    dtype: DType | None = None,
+    device: Device | str | None = None,
+    copy: bool | None = None,
+    backend: str | _registry.Backend | None = None,
+    **options: Any,
+) -> Tensor:
     """Make a Tensor from a Tensor, a native array of any backend, or Python data.
 
     Parameters
@@ -782,8 +858,10 @@ def asarray(obj: Any, /, *, dtype: DType | None = None, device: Device | str | N
     if source is not None:
         return _converted(source, target, dtype, device, copy, options)
     if not _holdable(obj):
-        raise TypeError(f"asarray() cannot make an array of a {type(obj).__module__}.{type(obj).__qualname__}; "
-                        "give it a Tensor, a native array, a Python scalar or a (nested) sequence of them")
+        raise TypeError(
+            f"asarray() cannot make an array of a {type(obj).__module__}.{type(obj).__qualname__}; "
+            "give it a Tensor, a native array, a Python scalar or a (nested) sequence of them"
+        )
     placed_dtype = as_dtype(dtype) if dtype is not None else None
     placed_device = target.check_device(as_device(device)) if device is not None else None
     try:
@@ -804,8 +882,7 @@ def asarray(obj: Any, /, *, dtype: DType | None = None, device: Device | str | N
 
 
 def _holds_tensors(data: list[Any] | tuple[Any, ...]) -> bool:
-    return any(isinstance(item, Tensor) or (isinstance(item, (list, tuple)) and _holds_tensors(item))
-               for item in data)
+    return any(isinstance(item, Tensor) or (isinstance(item, (list, tuple)) and _holds_tensors(item)) for item in data)
 
 
 def _assembled_on_host(data: list[Any] | tuple[Any, ...]) -> Tensor:
@@ -829,21 +906,39 @@ def _holdable(obj: Any) -> bool:
     """Whether ``obj`` is something an array could be made of (the backend then decides its dtype)."""
     if isinstance(obj, (str, bytes)) or obj is None:
         return False
-    return (isinstance(obj, (int, float, complex, Sequence, memoryview, bytearray))
-            or any(hasattr(obj, attribute) for attribute in _ARRAY_PROTOCOLS))
+    return isinstance(obj, (int, float, complex, Sequence, memoryview, bytearray)) or any(
+        hasattr(obj, attribute) for attribute in _ARRAY_PROTOCOLS
+    )
 
 
-_ARRAY_PROTOCOLS = ("__array__", "__array_interface__", "__dlpack__", "__cuda_array_interface__", "__buffer__",
-                    "__float__", "__index__", "__complex__")
+_ARRAY_PROTOCOLS = (
+    "__array__",
+    "__array_interface__",
+    "__dlpack__",
+    "__cuda_array_interface__",
+    "__buffer__",
+    "__float__",
+    "__index__",
+    "__complex__",
+)
 
 
-def _converted(source: Tensor, target: _registry.Backend, dtype: DType | None, device: Device | str | None,
-               copy: bool | None, options: dict[str, Any]) -> Tensor:
+def _converted(
+    source: Tensor,
+    target: _registry.Backend,
+    dtype: DType | None,
+    device: Device | str | None,
+    copy: bool | None,
+    options: dict[str, Any],
+) -> Tensor:
     """``asarray`` of an array: ``source`` on ``target`` (and ``device``, ``dtype``), copied only as needed."""
     never_copy = copy is False
     if target is not source._backend or options:
-        result = source.to(device, backend=target, copy=copy) if not options else _to_with_options(
-            source, target, device, copy, options)
+        result = (
+            source.to(device, backend=target, copy=copy)
+            if not options
+            else _to_with_options(source, target, device, copy, options)
+        )
         copy = False if copy else copy
     elif device is not None:
         result = source.to(device, backend=target, copy=copy)  # the backend stays, whatever the device
@@ -851,16 +946,19 @@ def _converted(source: Tensor, target: _registry.Backend, dtype: DType | None, d
         result = source
     if dtype is not None and result.dtype is not as_dtype(dtype):
         if never_copy:
-            raise ValueError(f"asarray(copy=False) cannot cast {result.dtype} to {as_dtype(dtype)} without a "
-                             "copy; pass copy=None to allow one")
+            raise ValueError(
+                f"asarray(copy=False) cannot cast {result.dtype} to {as_dtype(dtype)} without a "
+                "copy; pass copy=None to allow one"
+            )
         return astype(result, dtype)
     if copy and result is source:
         return new_tensor(result._backend.function("asarray")(result._raw, copy=True), result._backend)
     return result
 
 
-def _to_with_options(source: Tensor, target: _registry.Backend, device: Any, copy: bool | None,
-                     options: dict[str, Any]) -> Tensor:
+def _to_with_options(
+    source: Tensor, target: _registry.Backend, device: Any, copy: bool | None, options: dict[str, Any]
+) -> Tensor:
     # a backend given its own array with new options (Dask rechunking) keeps it as it is: lazy
     host = source._raw if target is source._backend else source.numpy(force=True)
     return new_tensor(target.asarray(host, device=device, copy=copy, **options), target)
@@ -892,11 +990,18 @@ def _astype_slow(x: Tensor, dtype: DType, /, *, copy: bool = True, device: Devic
 
 if _speedups is not None:
     astype = functools.update_wrapper(  # noqa: F811  (the same, with its fast path in C)
-        _speedups.Function(_speedups.ASTYPE, "astype", _astype_slow), astype)
+        _speedups.Function(_speedups.ASTYPE, "astype", _astype_slow), astype
+    )
 
 
-def from_dlpack(x: Any, /, *, device: Device | str | None = None, copy: bool | None = None,
-                backend: str | _registry.Backend | None = None) -> Tensor:
+def from_dlpack(
+    x: Any,
+    /,
+    *,
+    device: Device | str | None = None,
+    copy: bool | None = None,
+    backend: str | _registry.Backend | None = None,
+) -> Tensor:
     """Import any object that supports ``__dlpack__`` into ``backend``.
 
     By default a Tensor keeps its backend and anything else goes to the current default backend, as in
@@ -961,12 +1066,16 @@ def _setitem(x: Tensor, key: Any, value: Any) -> Tensor:
     if _is_scalar(value):
         _inplace_dtype("__setitem__", x.dtype, value)  # a scalar x cannot hold (1.5 into an int Tensor) raises
     elif not isinstance(value, Tensor) and raw_value is value and not isinstance(value, (list, tuple)):
-        raise TypeError(f"cannot write {type(value).__name__} values into a Tensor; write a Tensor or a "
-                        f"Python bool, int, float or complex")
+        raise TypeError(
+            f"cannot write {type(value).__name__} values into a Tensor; write a Tensor or a "
+            f"Python bool, int, float or complex"
+        )
     elif isinstance(value, Tensor) and value.dtype is not x.dtype:
         if result_type(x.dtype, value.dtype) is not x.dtype:
-            raise TypeError(f"cannot write {value.dtype} values into a {x.dtype} Tensor without "
-                            f"losing information; cast them first with ut.astype(value, ut.{x.dtype})")
+            raise TypeError(
+                f"cannot write {value.dtype} values into a {x.dtype} Tensor without "
+                f"losing information; cast them first with ut.astype(value, ut.{x.dtype})"
+            )
         raw_value = backend.function("astype")(raw_value, backend.native_dtype(x.dtype))
     raw = backend.setitem(x._raw, raw_key, raw_value)
     return x if raw is x._raw else new_tensor(raw, backend)
@@ -980,15 +1089,23 @@ def _unwrap_key(scan: _Scan, key: Any, nested: bool = False) -> Any:
     if isinstance(key, tuple) and not nested:
         return tuple(_unwrap_key(scan, k, True) for k in key)
     if isinstance(key, list):
-        raise IndexError("index with a Tensor, not a list: write x[ut.asarray([...])] "
-                         "(the array API standard does not define list indices)")
+        raise IndexError(
+            "index with a Tensor, not a list: write x[ut.asarray([...])] "
+            "(the array API standard does not define list indices)"
+        )
     if type(key) is slice:  # x[0:n] with n a 0-d integer Tensor or a NumPy integer: plain ints
         return slice(*(_parameter(part) for part in (key.start, key.stop, key.step)))
     raw = scan.unwrap(key)
-    if raw is key and not isinstance(key, _KEY_TYPES) and not hasattr(key, "__index__") \
-            and _registry.backend_of(key) is None:
-        raise IndexError(f"only integers, slices (:), ellipsis (...), None and integer or boolean Tensors "
-                         f"are valid indices, not {type(key).__name__} ({key!r})")
+    if (
+        raw is key
+        and not isinstance(key, _KEY_TYPES)
+        and not hasattr(key, "__index__")
+        and _registry.backend_of(key) is None
+    ):
+        raise IndexError(
+            f"only integers, slices (:), ellipsis (...), None and integer or boolean Tensors "
+            f"are valid indices, not {type(key).__name__} ({key!r})"
+        )
     return raw
 
 
@@ -1003,8 +1120,9 @@ def _binary_operator(name: str, x: Tensor, other: Any, reflected: bool) -> Any:
     if not (isinstance(other, Tensor) or _is_scalar(other) or _registry.backend_of(other) is not None):
         return NotImplemented
     if name == "matmul" and _is_scalar(other):
-        raise TypeError(f"matmul (@) takes two arrays, not a Tensor and a Python {type(other).__name__}; "
-                        f"use * to scale a Tensor")
+        raise TypeError(
+            f"matmul (@) takes two arrays, not a Tensor and a Python {type(other).__name__}; use * to scale a Tensor"
+        )
     function = FUNCTIONS[name]
     return function(other, x) if reflected else function(x, other)
 
@@ -1019,8 +1137,9 @@ def _result_shape(name: str, shape: tuple[int | None, ...], other: tuple[int | N
     left = (1, *shape) if len(shape) == 1 else shape
     right = (*other, 1) if len(other) == 1 else other
     if None not in (left[-1], right[-2]) and left[-1] != right[-2]:
-        raise ValueError(f"matmul of shapes {shape} and {other}: the inner dimensions {left[-1]} and "
-                         f"{right[-2]} differ")
+        raise ValueError(
+            f"matmul of shapes {shape} and {other}: the inner dimensions {left[-1]} and {right[-2]} differ"
+        )
     batch = broadcast_shapes(left[:-2], right[:-2])
     rows = () if len(shape) == 1 else (left[-2],)
     columns = () if len(other) == 1 else (right[-1],)
@@ -1039,16 +1158,21 @@ def _inplace_operator(name: str, x: Tensor, other: Any) -> Tensor:
     other_t = other if (isinstance(other, Tensor) or _is_scalar(other)) else astensor(other)  # never converted
     if isinstance(other_t, Tensor):
         if other_t._backend is not x._backend:
-            raise TypeError(f"in-place {name} of a {x._backend.name!r} Tensor with a {other_t._backend.name!r} "
-                            f"Tensor; move it first with .to(backend={x._backend.name!r})")
+            raise TypeError(
+                f"in-place {name} of a {x._backend.name!r} Tensor with a {other_t._backend.name!r} "
+                f"Tensor; move it first with .to(backend={x._backend.name!r})"
+            )
         if len(x._backend.devices()) > 1 and other_t.device != x.device:
-            raise ValueError(f"in-place {name} got Tensors on two devices, {x.device} and {other_t.device}; "
-                             f"move one first, e.g. y.to('{x.device}')")
+            raise ValueError(
+                f"in-place {name} got Tensors on two devices, {x.device} and {other_t.device}; "
+                f"move one first, e.g. y.to('{x.device}')"
+            )
         _inplace_dtype(name, x.dtype, other_t.dtype)
         shape = _result_shape(name, x.shape, other_t.shape)
         if shape != x.shape:
-            raise ValueError(f"in-place {name} would change the shape {x.shape} of the Tensor to "
-                             f"{shape}; use x = x op y")
+            raise ValueError(
+                f"in-place {name} would change the shape {x.shape} of the Tensor to {shape}; use x = x op y"
+            )
     else:
         _inplace_dtype(name, x.dtype, other_t)
     special = type(x) is not Tensor or (isinstance(other_t, Tensor) and type(other_t) is not Tensor)
@@ -1090,11 +1214,12 @@ def _inplace_dtype(name: str, dtype: DType, other: Any) -> None:
     if result is dtype and not (name in _TRUE_DIVISIONS and dtype.kind not in _FLOATING_KINDS):
         return
     what = f"a Python {type(other).__name__}" if _is_scalar(other) else f"a {other} Tensor"
-    into = f"would give {result}" if result is not None and name not in _TRUE_DIVISIONS else \
-        "would give another dtype"
+    into = f"would give {result}" if result is not None and name not in _TRUE_DIVISIONS else "would give another dtype"
     operation = "a write" if name == "__setitem__" else f"in-place {name}"
-    raise TypeError(f"{operation} cannot change the dtype: {dtype} with {what} {into}; "
-                    f"use the out-of-place form (x = x op y, or a new Tensor) or cast with ut.astype first")
+    raise TypeError(
+        f"{operation} cannot change the dtype: {dtype} with {what} {into}; "
+        f"use the out-of-place form (x = x op y, or a new Tensor) or cast with ut.astype first"
+    )
 
 
 _FLOATING_KINDS = frozenset({"real floating", "complex floating"})

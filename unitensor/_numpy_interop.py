@@ -23,21 +23,52 @@ __all__ = ["array_function", "array_ufunc", "suggestion"]
 
 #: NumPy ufuncs that implement Python operators -> unitensor's function
 _OPERATOR_UFUNCS = {
-    "add": "add", "subtract": "subtract", "multiply": "multiply", "true_divide": "divide",
-    "divide": "divide", "floor_divide": "floor_divide", "remainder": "remainder", "power": "pow",
-    "matmul": "matmul", "bitwise_and": "bitwise_and", "bitwise_or": "bitwise_or", "bitwise_xor": "bitwise_xor",
-    "left_shift": "bitwise_left_shift", "right_shift": "bitwise_right_shift", "less": "less",
-    "less_equal": "less_equal", "greater": "greater", "greater_equal": "greater_equal", "equal": "equal",
+    "add": "add",
+    "subtract": "subtract",
+    "multiply": "multiply",
+    "true_divide": "divide",
+    "divide": "divide",
+    "floor_divide": "floor_divide",
+    "remainder": "remainder",
+    "power": "pow",
+    "matmul": "matmul",
+    "bitwise_and": "bitwise_and",
+    "bitwise_or": "bitwise_or",
+    "bitwise_xor": "bitwise_xor",
+    "left_shift": "bitwise_left_shift",
+    "right_shift": "bitwise_right_shift",
+    "less": "less",
+    "less_equal": "less_equal",
+    "greater": "greater",
+    "greater_equal": "greater_equal",
+    "equal": "equal",
     "not_equal": "not_equal",
 }
 
 #: NumPy's names that unitensor spells the standard's way (or keeps in ut.extras)
 _RENAMED = {
-    "arccos": "acos", "arcsin": "asin", "arctan": "atan", "arctan2": "atan2", "arccosh": "acosh",
-    "arcsinh": "asinh", "arctanh": "atanh", "power": "pow", "true_divide": "divide", "absolute": "abs",
-    "left_shift": "bitwise_left_shift", "right_shift": "bitwise_right_shift", "invert": "bitwise_invert",
-    "concatenate": "concat", "transpose": "permute_dims", "amax": "max", "amin": "min", "cumsum": "cumulative_sum",
-    "cumprod": "cumulative_prod", "fabs": "abs", "conjugate": "conj", "array_equal": "all(x == y) via ut.all",
+    "arccos": "acos",
+    "arcsin": "asin",
+    "arctan": "atan",
+    "arctan2": "atan2",
+    "arccosh": "acosh",
+    "arcsinh": "asinh",
+    "arctanh": "atanh",
+    "power": "pow",
+    "true_divide": "divide",
+    "absolute": "abs",
+    "left_shift": "bitwise_left_shift",
+    "right_shift": "bitwise_right_shift",
+    "invert": "bitwise_invert",
+    "concatenate": "concat",
+    "transpose": "permute_dims",
+    "amax": "max",
+    "amin": "min",
+    "cumsum": "cumulative_sum",
+    "cumprod": "cumulative_prod",
+    "fabs": "abs",
+    "conjugate": "conj",
+    "array_equal": "all(x == y) via ut.all",
 }
 
 
@@ -58,8 +89,10 @@ def suggestion(numpy_name: str) -> str:
 
 
 def _refuse(what: str, numpy_name: str) -> TypeError:
-    return TypeError(f"{what} does not take unitensor Tensors; {suggestion(numpy_name)}, or call t.numpy() "
-                     f"first to compute with NumPy on a NumPy array")
+    return TypeError(
+        f"{what} does not take unitensor Tensors; {suggestion(numpy_name)}, or call t.numpy() "
+        f"first to compute with NumPy on a NumPy array"
+    )
 
 
 def array_ufunc(self: Any, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
@@ -78,10 +111,16 @@ def array_ufunc(self: Any, ufunc: Any, method: str, *inputs: Any, **kwargs: Any)
 
 
 #: ufunc methods that unitensor spells as functions of their own
-_UFUNC_METHODS = {("add", "reduce"): "sum", ("multiply", "reduce"): "prod", ("maximum", "reduce"): "max",
-                  ("minimum", "reduce"): "min", ("add", "accumulate"): "cumulative_sum",
-                  ("multiply", "accumulate"): "cumulative_prod", ("logical_and", "reduce"): "all",
-                  ("logical_or", "reduce"): "any"}
+_UFUNC_METHODS = {
+    ("add", "reduce"): "sum",
+    ("multiply", "reduce"): "prod",
+    ("maximum", "reduce"): "max",
+    ("minimum", "reduce"): "min",
+    ("add", "accumulate"): "cumulative_sum",
+    ("multiply", "accumulate"): "cumulative_prod",
+    ("logical_and", "reduce"): "all",
+    ("logical_or", "reduce"): "any",
+}
 
 
 def array_function(self: Any, func: Any, types: Any, args: Any, kwargs: Any) -> Any:

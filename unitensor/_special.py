@@ -69,8 +69,7 @@ def _log(z: Any, out: Any) -> Any:
     """An infinite component with a NaN one: ``+inf + NaN j``."""
     ut = _ns()
     a, b = _parts(z)
-    infinite_and_nan = ut.logical_or(ut.logical_and(ut.isinf(a), ut.isnan(b)),
-                                     ut.logical_and(ut.isnan(a), ut.isinf(b)))
+    infinite_and_nan = ut.logical_or(ut.logical_and(ut.isinf(a), ut.isnan(b)), ut.logical_and(ut.isnan(a), ut.isinf(b)))
     return ut.where(infinite_and_nan, complex(INF, NAN), out)
 
 
@@ -136,6 +135,7 @@ def with_special_cases(name: str, function: Callable[..., Any]) -> Callable[...,
     """``function`` (a namespace function) with the standard's special cases for ``name``."""
     kind, fix = FIXES[name]
     if name in ("floor_divide", "remainder"):
+
         def binary(x1: Any, x2: Any, /) -> Any:
             out = function(x1, x2)
             return fix(x1, x2, out) if out.dtype.kind == kind else out

@@ -20,7 +20,7 @@ from typing import Any
 from . import _numpy_interop
 from . import backends as _registry
 from ._accel import speedups as _speedups
-from ._devices import Device, as_device
+from ._devices import Device
 from ._dtypes import DType
 
 __all__ = ["Tensor", "astensor", "new_tensor"]
@@ -156,7 +156,9 @@ class Tensor(_Base):  # type: ignore[valid-type,misc]
 
     def _scalar(self, convert: Callable[[Any], Any], what: str) -> Any:
         if self.ndim != 0 and self.size != 1:
-            raise TypeError(f"only a Tensor with one element converts to a Python {what}, this one has shape {self.shape}")
+            raise TypeError(
+                f"only a Tensor with one element converts to a Python {what}, this one has shape {self.shape}"
+            )
         raw = self._backend.materialize(self._backend.detach(self._raw))
         return convert(raw)
 
@@ -209,8 +211,9 @@ class Tensor(_Base):  # type: ignore[valid-type,misc]
         array = self.numpy()
         if dtype is not None and array.dtype != dtype:
             if copy is False:  # NumPy 2's protocol: copy=False forbids the copy a cast needs
-                raise ValueError(f"cannot convert a {self.dtype} Tensor to NumPy {dtype} without a copy; "
-                                 "pass copy=None to allow one")
+                raise ValueError(
+                    f"cannot convert a {self.dtype} Tensor to NumPy {dtype} without a copy; pass copy=None to allow one"
+                )
             return array.astype(dtype)
         return array.copy() if copy else array
 
@@ -240,7 +243,8 @@ class Tensor(_Base):  # type: ignore[valid-type,misc]
             if not force:
                 raise TypeError(
                     f"can't convert {device} device type tensor to numpy. "
-                    "Use Tensor.cpu() to copy the tensor to host memory first.")
+                    "Use Tensor.cpu() to copy the tensor to host memory first."
+                )
             return new_tensor(raw, backend).cpu().numpy(force=True)
         return backend.to_numpy(backend.materialize(raw))
 
@@ -251,13 +255,17 @@ class Tensor(_Base):  # type: ignore[valid-type,misc]
         """Raise PyTorch's error for exporting (``numpy()``, DLPack) a Tensor that requires grad:
         the exported data would leave the gradient computation silently."""
         if self._backend.requires_grad(self._raw) or self._traced():
-            raise RuntimeError(
-                "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
+            raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
 
     # -- devices and backends ------------------------------------------------
 
-    def to(self, device: str | Device | None = None, *, backend: str | _registry.Backend | None = None,
-           copy: bool | None = None) -> Tensor:
+    def to(
+        self,
+        device: str | Device | None = None,
+        *,
+        backend: str | _registry.Backend | None = None,
+        copy: bool | None = None,
+    ) -> Tensor:
         """Move to a device and/or another backend; zero-copy through DLPack where possible.
 
         The backend is kept when it can place data on ``device``; otherwise
@@ -315,12 +323,20 @@ def _getitem(self: Tensor, key: Any) -> Tensor:
         plain = kind in _PLAIN_KEYS or (kind is tuple and _plain_tuple(key))
         # a mask or index array of this backend: on a backend with several devices, the
         # slow path's device check (torch would index CUDA data with a CPU mask)
-        if plain or (kind is Tensor and key._backend is backend and (
+        if plain or (
+            kind is Tensor
+            and key._backend is backend
+            and (
                 (_ONE_DEVICE[backend] if backend in _ONE_DEVICE else _one_device(backend))
-                or backend.device_of(key._raw) == backend.device_of(self._raw))):
+                or backend.device_of(key._raw) == backend.device_of(self._raw)
+            )
+        ):
             try:
-                raw = self._raw[key] if plain and backend.fast_getitem else backend.getitem(
-                    self._raw, key if plain else key._raw)
+                raw = (
+                    self._raw[key]
+                    if plain and backend.fast_getitem
+                    else backend.getitem(self._raw, key if plain else key._raw)
+                )
             except Exception:  # keys the framework rejects (torch's negative steps) take the slow path
                 return _ns()._getitem(self, key)
             out = _object_new(Tensor)
@@ -383,7 +399,8 @@ def astensor(x: Any) -> Tensor:
     if backend is None:
         raise TypeError(
             f"astensor() takes a native array of a registered backend, not {type(x).__module__}."
-            f"{type(x).__qualname__}; use ut.asarray(...) to build a Tensor from Python data")
+            f"{type(x).__qualname__}; use ut.asarray(...) to build a Tensor from Python data"
+        )
     return new_tensor(x, backend)
 
 
@@ -433,8 +450,21 @@ _BINARY_OPERATORS = [
     ("__eq__", "equal", operator.eq, False),
     ("__ne__", "not_equal", operator.ne, False),
 ]
-_REFLECTED = ["add", "subtract", "multiply", "divide", "floor_divide", "remainder", "pow", "matmul",
-              "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_left_shift", "bitwise_right_shift"]
+_REFLECTED = [
+    "add",
+    "subtract",
+    "multiply",
+    "divide",
+    "floor_divide",
+    "remainder",
+    "pow",
+    "matmul",
+    "bitwise_and",
+    "bitwise_or",
+    "bitwise_xor",
+    "bitwise_left_shift",
+    "bitwise_right_shift",
+]
 _SCALAR_TYPES = frozenset({int, float})
 
 
@@ -444,8 +474,11 @@ def _binary_method(function_name: str, op: Callable[[Any, Any], Any]) -> Callabl
             backend = self._backend
             kind = type(other)
             if kind is Tensor:
-                if other._backend is backend and backend.fast_binary and (
-                        backend.standard_promotion or self._raw.dtype is other._raw.dtype):
+                if (
+                    other._backend is backend
+                    and backend.fast_binary
+                    and (backend.standard_promotion or self._raw.dtype is other._raw.dtype)
+                ):
                     try:
                         raw = op(self._raw, other._raw)
                     except Exception:
@@ -519,8 +552,12 @@ def _unary_method(function_name: str, op: Callable[[Any], Any]) -> Callable[[Ten
     return method
 
 
-_UNARY_OPERATORS = [("__neg__", "negative", operator.neg), ("__pos__", "positive", operator.pos),
-                    ("__abs__", "abs", operator.abs), ("__invert__", "bitwise_invert", operator.invert)]
+_UNARY_OPERATORS = [
+    ("__neg__", "negative", operator.neg),
+    ("__pos__", "positive", operator.pos),
+    ("__abs__", "abs", operator.abs),
+    ("__invert__", "bitwise_invert", operator.invert),
+]
 
 
 def _install_python_operators() -> None:
@@ -555,8 +592,11 @@ def _fast_flags(backend: _registry.Backend) -> tuple[int, dict[str, Any], dict[D
     """
     assert _speedups is not None
     flags = 0
-    for flag, bit in [("fast_binary", _speedups.FAST_BINARY), ("fast_scalars", _speedups.FAST_SCALARS),
-                      ("fast_getitem", _speedups.FAST_GETITEM)]:
+    for flag, bit in [
+        ("fast_binary", _speedups.FAST_BINARY),
+        ("fast_scalars", _speedups.FAST_SCALARS),
+        ("fast_getitem", _speedups.FAST_GETITEM),
+    ]:
         if getattr(backend, flag):
             flags |= bit
     if type(backend).native_dtype is _registry.Backend.native_dtype:

@@ -156,11 +156,13 @@ def _floating(name: str, x: Any) -> None:
     if not isinstance(x, Tensor):
         raise TypeError(f"{name}() takes a Tensor, not {type(x).__name__}; make one with ut.asarray(...)")
     if x.dtype.kind not in ("real floating", "complex floating"):
-        raise TypeError(f"{name}() needs a floating-point Tensor, got {x.dtype}; cast it first with "
-                        f"ut.astype(x, ut.float32)")
+        raise TypeError(
+            f"{name}() needs a floating-point Tensor, got {x.dtype}; cast it first with ut.astype(x, ut.float32)"
+        )
 
 
 # -- einsum --------------------------------------------------------------------------------
+
 
 def einsum(subscripts: str, /, *operands: Tensor) -> Tensor:
     """Einstein summation over ``operands``, as ``numpy.einsum`` (``"ij,jk->ik"``, ``...`` for batch axes).
@@ -175,8 +177,10 @@ def einsum(subscripts: str, /, *operands: Tensor) -> Tensor:
     5.0
     """
     if not isinstance(subscripts, str):
-        raise TypeError(f"einsum() takes the subscripts string first, e.g. einsum('ij,jk->ik', a, b); "
-                        f"got {type(subscripts).__name__}")
+        raise TypeError(
+            f"einsum() takes the subscripts string first, e.g. einsum('ij,jk->ik', a, b); "
+            f"got {type(subscripts).__name__}"
+        )
     if not operands or not all(isinstance(x, Tensor) for x in operands):
         raise TypeError("einsum() takes one or more Tensors after the subscripts")
     dtypes = {x.dtype for x in operands}
@@ -203,10 +207,11 @@ def normalize_subscripts(subscripts: str, ndims: Sequence[int]) -> tuple[list[st
     explicit = []
     for s, ndim in zip(inputs, ndims):
         if "..." in s:
-            s = s.replace("...", batch_labels[batch - (ndim - len(s.replace("...", ""))):])
+            s = s.replace("...", batch_labels[batch - (ndim - len(s.replace("...", ""))) :])
         if len(s) != ndim:
-            raise ValueError(f"einsum subscripts {subscripts!r}: {s!r} has {len(s)} labels for an operand of "
-                             f"{ndim} dimensions")
+            raise ValueError(
+                f"einsum subscripts {subscripts!r}: {s!r} has {len(s)} labels for an operand of {ndim} dimensions"
+            )
         explicit.append(s)
     if arrow:
         output = output.replace("...", batch_labels)
@@ -255,6 +260,7 @@ def _diagonals(xp: Any, x: Any, spec: str) -> tuple[Any, str]:
 
 # -- softmax and friends -------------------------------------------------------------------------
 
+
 def softmax(x: Tensor, /, *, axis: int = -1) -> Tensor:
     """``exp(x) / sum(exp(x))`` along ``axis``, computed without overflow."""
     _floating("softmax", x)
@@ -298,6 +304,7 @@ def _logsumexp(xp: Any, x: Any, /, *, axis: Any = None, keepdims: bool = False) 
 
 # -- top_k ----------------------------------------------------------------------------------------
 
+
 def top_k(x: Tensor, k: int, /, *, axis: int = -1) -> TopK:
     """The ``k`` largest values along ``axis``, largest first, and their indices: ``(values, indices)``.
 
@@ -326,8 +333,15 @@ def _top_k(xp: Any, x: Any, k: int, /, *, axis: int = -1) -> tuple[Any, Any]:
 
 # -- array-api-extra -------------------------------------------------------------------------------
 
-def pad(x: Tensor, pad_width: int | Sequence[int] | Sequence[Sequence[int]], /, *, mode: str = "constant",
-        constant_values: bool | complex = 0) -> Tensor:
+
+def pad(
+    x: Tensor,
+    pad_width: int | Sequence[int] | Sequence[Sequence[int]],
+    /,
+    *,
+    mode: str = "constant",
+    constant_values: bool | complex = 0,
+) -> Tensor:
     """``x`` padded with ``constant_values``; ``pad_width`` as in ``numpy.pad`` (``((before, after), ...)``).
 
     Only ``mode="constant"`` (array-api-extra's ``pad``).
@@ -348,8 +362,10 @@ def _pad_pairs(pad_width: Any, ndim: int) -> tuple[tuple[int, int], ...]:
     else:
         pairs = [tuple(p) for p in pad_width]
     if len(pairs) != ndim or any(len(p) != 2 or min(p) < 0 for p in pairs):
-        raise ValueError(f"pad() needs pad_width as an int, a (before, after) pair or one pair per axis "
-                         f"({ndim}) of non-negative ints, got {pad_width!r}")
+        raise ValueError(
+            f"pad() needs pad_width as an int, a (before, after) pair or one pair per axis "
+            f"({ndim}) of non-negative ints, got {pad_width!r}"
+        )
     return tuple((int(a), int(b)) for a, b in pairs)
 
 
@@ -376,8 +392,9 @@ def _one_hot(xp: Any, x: Any, num_classes: int, /, *, dtype: Any, axis: int = -1
     return xpx.one_hot(x, num_classes, dtype=dtype, axis=axis, xp=xp.raw)
 
 
-def isclose(a: Tensor, b: Tensor | float, /, *, rtol: float = 1e-05, atol: float = 1e-08,
-            equal_nan: bool = False) -> Tensor:
+def isclose(
+    a: Tensor, b: Tensor | float, /, *, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False
+) -> Tensor:
     """Elementwise ``|a - b| <= atol + rtol * |b|``, as ``numpy.isclose``."""
     return _call("isclose", isclose, (a, b), {"rtol": rtol, "atol": atol, "equal_nan": equal_nan})
 
@@ -389,8 +406,9 @@ def _isclose(xp: Any, a: Any, b: Any, /, **kwargs: Any) -> Any:
     return xpx.isclose(a, b, xp=xp.raw, **kwargs)
 
 
-def allclose(a: Tensor, b: Tensor | float, /, *, rtol: float = 1e-05, atol: float = 1e-08,
-             equal_nan: bool = False) -> bool:
+def allclose(
+    a: Tensor, b: Tensor | float, /, *, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False
+) -> bool:
     """Whether every element of ``a`` is close to ``b`` (:func:`isclose`): a Python bool."""
     return bool(_std["all"](isclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan)))
 
@@ -424,8 +442,9 @@ def _nan_reduction(name: str, x: Tensor, axis: Any, keepdims: bool) -> Tensor:
 _QUANTILE_METHODS = ("linear", "lower", "higher", "midpoint", "nearest")
 
 
-def quantile(x: Tensor, q: float | Sequence[float], /, *, axis: int | None = None, keepdims: bool = False,
-             method: str = "linear") -> Tensor:
+def quantile(
+    x: Tensor, q: float | Sequence[float], /, *, axis: int | None = None, keepdims: bool = False, method: str = "linear"
+) -> Tensor:
     """The ``q``-th quantiles (``0 <= q <= 1``) over ``axis`` (all values when None), as ``numpy.quantile``.
 
     A sequence of ``q`` adds a leading axis, one entry per ``q``. NaNs sort
@@ -444,8 +463,10 @@ def quantile(x: Tensor, q: float | Sequence[float], /, *, axis: int | None = Non
     ordered = _std["sort"](data, axis=reduced)
     results = [_quantile_of_sorted(ordered, v * (n - 1), reduced, method) for v in qs]
     if keepdims:
-        results = [_std["expand_dims"](r, axis=reduced) if axis is not None else
-                   _std["reshape"](r, (1,) * x.ndim) for r in results]
+        results = [
+            _std["expand_dims"](r, axis=reduced) if axis is not None else _std["reshape"](r, (1,) * x.ndim)
+            for r in results
+        ]
     return results[0] if isinstance(q, (int, float)) else _std["stack"](results)
 
 
@@ -482,8 +503,9 @@ def split(x: Tensor, indices_or_sections: int | Sequence[int], /, *, axis: int =
     if isinstance(indices_or_sections, int):
         sections = indices_or_sections
         if sections < 1 or n % sections:
-            raise ValueError(f"split() cannot cut an axis of {n} into {sections} equal sections; pass the "
-                             f"indices to cut at instead")
+            raise ValueError(
+                f"split() cannot cut an axis of {n} into {sections} equal sections; pass the indices to cut at instead"
+            )
         bounds = list(range(0, n + 1, n // sections)) if n else [0] * (sections + 1)
     else:
         bounds = [0, *[min(max(int(i), 0), n) for i in indices_or_sections], n]

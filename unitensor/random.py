@@ -93,8 +93,7 @@ def _backend(backend: str | _registry.Backend | None) -> _registry.Backend:
     return get_backend() if backend is None else _registry.get(backend)
 
 
-def key(seed: int, *, backend: str | _registry.Backend | None = None,
-        device: Device | str | None = None) -> Tensor:
+def key(seed: int, *, backend: str | _registry.Backend | None = None, device: Device | str | None = None) -> Tensor:
     """A key for ``seed``: a uint32 Tensor of two words on ``backend``.
 
     Examples
@@ -139,8 +138,9 @@ class Generator:
     (4,)
     """
 
-    def __init__(self, seed: int, *, backend: str | _registry.Backend | None = None,
-                 device: Device | str | None = None) -> None:
+    def __init__(
+        self, seed: int, *, backend: str | _registry.Backend | None = None, device: Device | str | None = None
+    ) -> None:
         if not isinstance(seed, int) or isinstance(seed, bool):
             raise TypeError(f"a seed is a Python int, not {type(seed).__name__}")
         self._seed = _splitmix64(seed & _MASK64)
@@ -153,8 +153,7 @@ class Generator:
         where = "the default backend" if self.backend is None else repr(self.backend.name)
         return f"<unitensor.random.Generator on {where}, {self._count} draws>"
 
-    def next_key(self, backend: str | _registry.Backend | None = None,
-                 device: Device | str | None = None) -> Tensor:
+    def next_key(self, backend: str | _registry.Backend | None = None, device: Device | str | None = None) -> Tensor:
         """The key of the next draw (advances the Generator)."""
         with self._lock:
             self._count += 1
@@ -202,10 +201,13 @@ KeyLike = Tensor | Generator
 
 # -- the draws -------------------------------------------------------------------------
 
+
 def _check_key(key: Any) -> Any:
     if not isinstance(key, Tensor) or key.shape != (2,) or key.dtype is not uint32:
-        raise TypeError(f"expected a key from ut.random.key(seed) (a uint32 Tensor of shape (2,)) or a "
-                        f"ut.random.Generator, got {key!r:.80}")
+        raise TypeError(
+            f"expected a key from ut.random.key(seed) (a uint32 Tensor of shape (2,)) or a "
+            f"ut.random.Generator, got {key!r:.80}"
+        )
     return key._raw
 
 
@@ -213,8 +215,9 @@ def _device(backend: _registry.Backend, device: Device | str | None) -> Device |
     return None if device is None else backend.check_device(as_device(device))
 
 
-def _resolve(key: KeyLike, backend: str | _registry.Backend | None,
-             device: Device | str | None) -> tuple[_registry.Backend, Any, Any]:
+def _resolve(
+    key: KeyLike, backend: str | _registry.Backend | None, device: Device | str | None
+) -> tuple[_registry.Backend, Any, Any]:
     """The backend of a draw, the native key and the native device (None: the backend's default)."""
     if isinstance(key, Generator):
         key = key.next_key(backend, device)
@@ -244,13 +247,16 @@ def _dtype(backend: _registry.Backend, dtype: Any, kind: str) -> DType:
     dtype = as_dtype(dtype)
     wanted = ("real floating",) if kind == "real floating" else ("signed integer", "unsigned integer")
     if dtype.kind not in wanted:
-        raise TypeError(f"this draw makes {kind} values; dtype={dtype} is not one (use e.g. "
-                        f"{'ut.float32' if kind == 'real floating' else 'ut.int64'})")
+        raise TypeError(
+            f"this draw makes {kind} values; dtype={dtype} is not one (use e.g. "
+            f"{'ut.float32' if kind == 'real floating' else 'ut.int64'})"
+        )
     return dtype
 
 
-def _draw(method: str, key: KeyLike, shape: _Shape, dtype: Any, device: Any, backend: Any, kind: str,
-          **params: Any) -> Tensor:
+def _draw(
+    method: str, key: KeyLike, shape: _Shape, dtype: Any, device: Any, backend: Any, kind: str, **params: Any
+) -> Tensor:
     chosen, raw_key, native_device = _resolve(key, backend, device)
     dtype = _dtype(chosen, dtype, kind)
     raw = chosen.random(method, raw_key, _shape(shape), chosen.native_dtype(dtype), native_device, **params)
@@ -272,8 +278,16 @@ def _affine(x: Tensor, scale: float, shift: float) -> Tensor:
     return out if out.dtype is x.dtype else _astype(out, x.dtype)
 
 
-def uniform(key: KeyLike, shape: _Shape = (), *, low: float = 0.0, high: float = 1.0, dtype: Any = None,
-            device: Device | str | None = None, backend: str | _registry.Backend | None = None) -> Tensor:
+def uniform(
+    key: KeyLike,
+    shape: _Shape = (),
+    *,
+    low: float = 0.0,
+    high: float = 1.0,
+    dtype: Any = None,
+    device: Device | str | None = None,
+    backend: str | _registry.Backend | None = None,
+) -> Tensor:
     """Values uniform in ``[low, high)``.
 
     Examples
@@ -288,17 +302,34 @@ def uniform(key: KeyLike, shape: _Shape = (), *, low: float = 0.0, high: float =
     return _draw("uniform", key, shape, dtype, device, backend, "real floating", low=float(low), high=float(high))
 
 
-def normal(key: KeyLike, shape: _Shape = (), *, mean: float = 0.0, std: float = 1.0, dtype: Any = None,
-           device: Device | str | None = None, backend: str | _registry.Backend | None = None) -> Tensor:
+def normal(
+    key: KeyLike,
+    shape: _Shape = (),
+    *,
+    mean: float = 0.0,
+    std: float = 1.0,
+    dtype: Any = None,
+    device: Device | str | None = None,
+    backend: str | _registry.Backend | None = None,
+) -> Tensor:
     """Normally distributed values (``mean``, standard deviation ``std``)."""
     if std < 0:
         raise ValueError(f"normal() needs std >= 0, got {std}")
     return _affine(_draw("normal", key, shape, dtype, device, backend, "real floating"), std, mean)
 
 
-def truncated_normal(key: KeyLike, shape: _Shape = (), *, lower: float = -2.0, upper: float = 2.0,
-                     mean: float = 0.0, std: float = 1.0, dtype: Any = None, device: Device | str | None = None,
-                     backend: str | _registry.Backend | None = None) -> Tensor:
+def truncated_normal(
+    key: KeyLike,
+    shape: _Shape = (),
+    *,
+    lower: float = -2.0,
+    upper: float = 2.0,
+    mean: float = 0.0,
+    std: float = 1.0,
+    dtype: Any = None,
+    device: Device | str | None = None,
+    backend: str | _registry.Backend | None = None,
+) -> Tensor:
     """Normal values conditioned to lie within ``lower`` and ``upper`` standard deviations of ``mean``.
 
     ``lower`` and ``upper`` are in units of ``std`` around ``mean`` (as in
@@ -309,13 +340,22 @@ def truncated_normal(key: KeyLike, shape: _Shape = (), *, lower: float = -2.0, u
         raise ValueError(f"truncated_normal() needs lower < upper, got lower={lower}, upper={upper}")
     if std < 0:
         raise ValueError(f"truncated_normal() needs std >= 0, got {std}")
-    out = _draw("truncated_normal", key, shape, dtype, device, backend, "real floating", lower=float(lower),
-                upper=float(upper))
+    out = _draw(
+        "truncated_normal", key, shape, dtype, device, backend, "real floating", lower=float(lower), upper=float(upper)
+    )
     return _affine(out, std, mean)
 
 
-def integers(key: KeyLike, low: int, high: int | None = None, shape: _Shape = (), *, dtype: Any = None,
-             device: Device | str | None = None, backend: str | _registry.Backend | None = None) -> Tensor:
+def integers(
+    key: KeyLike,
+    low: int,
+    high: int | None = None,
+    shape: _Shape = (),
+    *,
+    dtype: Any = None,
+    device: Device | str | None = None,
+    backend: str | _registry.Backend | None = None,
+) -> Tensor:
     """Integers in ``[low, high)`` (``[0, low)`` when ``high`` is None, as in NumPy)."""
     if high is None:
         low, high = 0, low
@@ -324,8 +364,15 @@ def integers(key: KeyLike, low: int, high: int | None = None, shape: _Shape = ()
     return _draw("integers", key, shape, dtype, device, backend, "integral", low=low, high=high)
 
 
-def bernoulli(key: KeyLike, p: float = 0.5, shape: _Shape = (), *, dtype: Any = None,
-              device: Device | str | None = None, backend: str | _registry.Backend | None = None) -> Tensor:
+def bernoulli(
+    key: KeyLike,
+    p: float = 0.5,
+    shape: _Shape = (),
+    *,
+    dtype: Any = None,
+    device: Device | str | None = None,
+    backend: str | _registry.Backend | None = None,
+) -> Tensor:
     """True with probability ``p`` (bool by default; ``dtype=`` gives 0 and 1 of that dtype)."""
     if not 0.0 <= p <= 1.0:
         raise ValueError(f"bernoulli() needs 0 <= p <= 1, got p={p}")
@@ -334,8 +381,15 @@ def bernoulli(key: KeyLike, p: float = 0.5, shape: _Shape = (), *, dtype: Any = 
     return out if dtype is None or as_dtype(dtype) is _bool else _astype(out, as_dtype(dtype))
 
 
-def permutation(key: KeyLike, x: int | Tensor, *, axis: int = 0, dtype: Any = None,
-                device: Device | str | None = None, backend: str | _registry.Backend | None = None) -> Tensor:
+def permutation(
+    key: KeyLike,
+    x: int | Tensor,
+    *,
+    axis: int = 0,
+    dtype: Any = None,
+    device: Device | str | None = None,
+    backend: str | _registry.Backend | None = None,
+) -> Tensor:
     """A random permutation of ``range(x)`` for an int, or ``x`` shuffled along ``axis`` for a Tensor."""
     if isinstance(x, Tensor):
         return shuffle(key, x, axis=axis)
@@ -362,9 +416,17 @@ def _key_device(x: Tensor) -> Device | None:
     return None if len(backend.devices()) < 2 else x.device
 
 
-def choice(key: KeyLike, a: int | Tensor, shape: _Shape = (), *, replace: bool = True, p: Tensor | None = None,
-           axis: int = 0, device: Device | str | None = None,
-           backend: str | _registry.Backend | None = None) -> Tensor:
+def choice(
+    key: KeyLike,
+    a: int | Tensor,
+    shape: _Shape = (),
+    *,
+    replace: bool = True,
+    p: Tensor | None = None,
+    axis: int = 0,
+    device: Device | str | None = None,
+    backend: str | _registry.Backend | None = None,
+) -> Tensor:
     """Random elements of ``a`` (a Tensor, or ``range(a)`` for an int), as NumPy's ``Generator.choice``.
 
     ``p`` gives each element's probability (with ``replace=True``).
@@ -395,4 +457,4 @@ def choice(key: KeyLike, a: int | Tensor, shape: _Shape = (), *, replace: bool =
         return FUNCTIONS["reshape"](index, shape)
     picked = FUNCTIONS["take"](a, index, axis=axis)
     axis = axis % a.ndim
-    return FUNCTIONS["reshape"](picked, (*a.shape[:axis], *shape, *a.shape[axis + 1:]))
+    return FUNCTIONS["reshape"](picked, (*a.shape[:axis], *shape, *a.shape[axis + 1 :]))

@@ -21,12 +21,14 @@ from unitensor.backends import BackendError
 
 pytestmark = pytest.mark.gpu
 
-HOST_ERROR = ("can't convert cuda:0 device type tensor to numpy. "
-              "Use Tensor.cpu() to copy the tensor to host memory first.")
+HOST_ERROR = (
+    "can't convert cuda:0 device type tensor to numpy. Use Tensor.cpu() to copy the tensor to host memory first."
+)
 DATA = np.array([[1.5, -0.0, np.inf], [np.nan, 2.0, -3.25]], dtype=np.float32)
 
 
 # -- which frameworks have CUDA here ----------------------------------------------------------
+
 
 @functools.cache
 def _torch_cuda() -> bool:
@@ -41,6 +43,7 @@ def _torch_cuda() -> bool:
 def _jax_cuda() -> bool:
     try:
         import jax
+
         return bool(jax.devices("gpu"))
     except Exception:  # not installed, or a CPU-only jaxlib ("Unknown backend gpu")
         return False
@@ -50,6 +53,7 @@ def _jax_cuda() -> bool:
 def _cupy_cuda() -> bool:
     try:
         import cupy
+
         return cupy.cuda.runtime.getDeviceCount() > 0
     except Exception:  # not installed, or no driver
         return False
@@ -83,8 +87,9 @@ def on_gpu(name: str) -> ut.Tensor:
 def pointer(t: ut.Tensor) -> int:
     """Address of the first element of a Tensor's device memory."""
     raw = t.raw
-    return {"torch": lambda: raw.data_ptr(), "cupy": lambda: raw.data.ptr,
-            "jax": lambda: raw.unsafe_buffer_pointer()}[t.backend.name]()
+    return {"torch": lambda: raw.data_ptr(), "cupy": lambda: raw.data.ptr, "jax": lambda: raw.unsafe_buffer_pointer()}[
+        t.backend.name
+    ]()
 
 
 def assert_data(t: ut.Tensor, expected: np.ndarray = DATA) -> None:
@@ -96,6 +101,7 @@ def assert_data(t: ut.Tensor, expected: np.ndarray = DATA) -> None:
 
 # -- device lists --------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("name", ["torch", "jax", "cupy"])
 def test_cuda_devices_are_listed(name):
     require_cuda(name)
@@ -104,10 +110,19 @@ def test_cuda_devices_are_listed(name):
 
 # -- moving to and from the GPU, within one backend ------------------------------------------
 
+
 @needs_cuda("torch")
-@pytest.mark.parametrize("move", [lambda t: t.cuda(), lambda t: t.cuda(0), lambda t: t.to("cuda:0"),
-                                  lambda t: t.to(ut.Device("cuda", 0)), lambda t: t.to_device("cuda:0")],
-                         ids=["cuda()", "cuda(0)", "to('cuda:0')", "to(Device)", "to_device"])
+@pytest.mark.parametrize(
+    "move",
+    [
+        lambda t: t.cuda(),
+        lambda t: t.cuda(0),
+        lambda t: t.to("cuda:0"),
+        lambda t: t.to(ut.Device("cuda", 0)),
+        lambda t: t.to_device("cuda:0"),
+    ],
+    ids=["cuda()", "cuda(0)", "to('cuda:0')", "to(Device)", "to_device"],
+)
 def test_torch_moves_to_cuda_and_back(move):
     x = ut.asarray(DATA, backend="torch")
     gpu = move(x)
@@ -131,9 +146,11 @@ def test_jax_moves_to_cuda_and_back():
 
 @needs_cuda("torch")
 def test_creation_on_a_cuda_device():
-    for make in (lambda: ut.zeros((2, 3), backend="torch", device="cuda:0"),
-                 lambda: ut.asarray([1.0, 2.0], backend="torch", device="cuda:0"),
-                 lambda: ut.arange(4, backend="torch", device="cuda:0")):
+    for make in (
+        lambda: ut.zeros((2, 3), backend="torch", device="cuda:0"),
+        lambda: ut.asarray([1.0, 2.0], backend="torch", device="cuda:0"),
+        lambda: ut.arange(4, backend="torch", device="cuda:0"),
+    ):
         assert make().device == "cuda:0"
 
 
@@ -147,6 +164,7 @@ def test_cupy_creation_and_operations_stay_on_the_gpu():
 
 
 # -- NumPy and CuPy are one family ------------------------------------------------------------
+
 
 @needs_cuda("cupy")
 @pytest.mark.parametrize("move", [lambda t: t.cuda(), lambda t: t.to("cuda:0")], ids=["cuda()", "to"])
@@ -178,6 +196,7 @@ def test_numpy_to_cuda_with_copy_false_is_refused():
 
 
 # -- export to NumPy -------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("name", ["torch", "jax", "cupy"])
 def test_gpu_export_error_is_the_same_on_every_backend(name):
@@ -223,6 +242,7 @@ def test_force_detaches_and_copies_a_gpu_tensor_that_requires_grad():
 
 # -- devices and errors -------------------------------------------------------------------------
 
+
 @needs_cuda("torch")
 def test_mixing_cpu_and_cuda_names_both_devices():
     gpu, cpu = on_gpu("torch"), ut.asarray(DATA, backend="torch")
@@ -259,8 +279,7 @@ def test_torch_moves_between_gpus():
 
 # -- zero-copy between frameworks on one GPU ---------------------------------------------------------
 
-PAIRS = [("torch", "cupy"), ("cupy", "torch"), ("torch", "jax"), ("jax", "torch"), ("cupy", "jax"),
-         ("jax", "cupy")]
+PAIRS = [("torch", "cupy"), ("cupy", "torch"), ("torch", "jax"), ("jax", "torch"), ("cupy", "jax"), ("jax", "cupy")]
 
 
 @pytest.mark.parametrize(("source", "target"), PAIRS, ids=[f"{s}->{t}" for s, t in PAIRS])
@@ -275,8 +294,9 @@ def test_conversion_on_the_gpu_is_zero_copy(source, target):
     assert pointer(y.to(backend=source)) == pointer(x)
 
 
-@pytest.mark.parametrize(("source", "target"), [("torch", "cupy"), ("cupy", "torch")],
-                         ids=["torch->cupy", "cupy->torch"])
+@pytest.mark.parametrize(
+    ("source", "target"), [("torch", "cupy"), ("cupy", "torch")], ids=["torch->cupy", "cupy->torch"]
+)
 def test_a_write_through_one_gpu_view_shows_in_the_other(source, target):
     require_cuda(source, target)
     x = on_gpu(source)

@@ -38,8 +38,9 @@ def test_random_draws_on_the_gpu_are_reproducible(name: str) -> None:
     assert 0.5 < float(ut.std(a)) < 1.5
 
 
-@pytest.mark.parametrize(("name", "half"), [("torch", ut.bfloat16), ("torch", ut.float16), ("jax", ut.bfloat16),
-                                            ("cupy", ut.float16)])
+@pytest.mark.parametrize(
+    ("name", "half"), [("torch", ut.bfloat16), ("torch", ut.float16), ("jax", ut.bfloat16), ("cupy", ut.float16)]
+)
 def test_half_precision_on_the_gpu(name: str, half: ut.DType) -> None:
     require_cuda(name)
     x = ut.asarray([0.5, 1.0, 2.0], dtype=half, backend=name, device="cuda:0")
@@ -60,7 +61,9 @@ def test_cupy_has_no_bfloat16() -> None:
 def test_extras_on_the_gpu(name: str) -> None:
     require_cuda(name)
     a = ut.asarray(np.arange(6.0, dtype=np.float32).reshape(2, 3), backend=name, device="cuda:0")
-    np.testing.assert_allclose(ut.extras.einsum("ij,kj->ik", a, a).numpy(force=True),
-                               np.arange(6.0).reshape(2, 3) @ np.arange(6.0).reshape(2, 3).T)
+    np.testing.assert_allclose(
+        ut.extras.einsum("ij,kj->ik", a, a).numpy(force=True),
+        np.arange(6.0).reshape(2, 3) @ np.arange(6.0).reshape(2, 3).T,
+    )
     assert ut.extras.softmax(a).device == a.device
     assert ut.extras.top_k(a, 2).values.tolist() == [[2.0, 1.0], [5.0, 4.0]]

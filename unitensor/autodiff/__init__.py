@@ -20,8 +20,8 @@ inputs. This module imports no framework.
 from __future__ import annotations
 
 import functools
-from contextvars import ContextVar
 from collections.abc import Callable, Sequence
+from contextvars import ContextVar
 from typing import Any
 
 from .._tensor import Tensor, new_tensor
@@ -43,8 +43,10 @@ _open_native: ContextVar[int] = ContextVar("unitensor_open_native", default=0)
 
 # -- public API -----------------------------------------------------------------
 
-def grad(f: Callable[..., Any], argnums: int | Sequence[int] = 0, has_aux: bool = False,
-         engine: str | None = None) -> Callable[..., Any]:
+
+def grad(
+    f: Callable[..., Any], argnums: int | Sequence[int] = 0, has_aux: bool = False, engine: str | None = None
+) -> Callable[..., Any]:
     """The gradient of a scalar-valued ``f`` with respect to argument(s) ``argnums``.
 
     Parameters
@@ -88,8 +90,9 @@ def grad(f: Callable[..., Any], argnums: int | Sequence[int] = 0, has_aux: bool 
     return grad_f
 
 
-def value_and_grad(f: Callable[..., Any], argnums: int | Sequence[int] = 0, has_aux: bool = False,
-                   engine: str | None = None) -> Callable[..., Any]:
+def value_and_grad(
+    f: Callable[..., Any], argnums: int | Sequence[int] = 0, has_aux: bool = False, engine: str | None = None
+) -> Callable[..., Any]:
     """Like :func:`grad`, returning ``(value, gradient)`` (``((value, aux), gradient)`` with ``has_aux``).
 
     Examples
@@ -110,9 +113,11 @@ def value_and_grad(f: Callable[..., Any], argnums: int | Sequence[int] = 0, has_
         value = out[0] if has_aux else out
         if not isinstance(value, Tensor) or (len(value._raw.shape) != 0 and value.size != 1):
             what = f"a Tensor of shape {value.shape}" if isinstance(value, Tensor) else type(value).__name__
-            raise TypeError(f"grad() needs f to return a Tensor with one element, got {what}; "
-                            f"use ut.vjp or ut.jacobian for other outputs"
-                            + ("" if has_aux else ", or has_aux=True if f returns (value, aux)"))
+            raise TypeError(
+                f"grad() needs f to return a Tensor with one element, got {what}; "
+                f"use ut.vjp or ut.jacobian for other outputs"
+                + ("" if has_aux else ", or has_aux=True if f returns (value, aux)")
+            )
         if not _is_floating(value):
             raise TypeError(f"grad() needs f to return a floating-point Tensor, got {value.dtype}")
         gradient = vjp_fn(value, _final=True)  # _final: the cotangent is ones like this value
@@ -121,8 +126,7 @@ def value_and_grad(f: Callable[..., Any], argnums: int | Sequence[int] = 0, has_
     return value_and_grad_f
 
 
-def vjp(f: Callable[..., Any], *primals: Any, has_aux: bool = False,
-        engine: str | None = None) -> tuple[Any, ...]:
+def vjp(f: Callable[..., Any], *primals: Any, has_aux: bool = False, engine: str | None = None) -> tuple[Any, ...]:
     """``f(*primals)`` and a function mapping output cotangents to input cotangents.
 
     Returns ``(out, vjp_fn)``, or ``(out, vjp_fn, aux)`` with ``has_aux``.
@@ -169,8 +173,11 @@ def jacobian(f: Callable[..., Any], argnums: int | Sequence[int] = 0, engine: st
             x = args[position]
             if not isinstance(x, Tensor):
                 raise TypeError("jacobian() differentiates with respect to Tensors, not containers")
-            stacked = ut.stack([row[k] for row in rows]) if rows else ut.zeros(
-                (0,) + x.shape, dtype=x.dtype, backend=x.backend, device=x.device)
+            stacked = (
+                ut.stack([row[k] for row in rows])
+                if rows
+                else ut.zeros((0,) + x.shape, dtype=x.dtype, backend=x.backend, device=x.device)
+            )
             result.append(ut.reshape(stacked, out.shape + x.shape))
         return result[0] if isinstance(argnums, int) else tuple(result)
 
@@ -179,10 +186,13 @@ def jacobian(f: Callable[..., Any], argnums: int | Sequence[int] = 0, engine: st
 
 # -- shared glue ------------------------------------------------------------------
 
+
 def _check_engine(engine: str | None) -> None:
     if engine is not None and engine not in _ENGINES:
-        raise ValueError(f"engine must be one of {', '.join(map(repr, _ENGINES))} or None (the backend's "
-                         f"native engine if it has one, else the tape), not {engine!r}")
+        raise ValueError(
+            f"engine must be one of {', '.join(map(repr, _ENGINES))} or None (the backend's "
+            f"native engine if it has one, else the tape), not {engine!r}"
+        )
 
 
 def _ones_like(value: Tensor) -> Tensor:
@@ -191,8 +201,15 @@ def _ones_like(value: Tensor) -> Tensor:
     return ut.ones_like(value)
 
 
-def _vjp(f: Callable[..., Any], args: Sequence[Any], kwargs: dict[str, Any], argnums: int | Sequence[int],
-         has_aux: bool, engine: str | None, caller: str) -> tuple[Any, Callable[..., Any]]:
+def _vjp(
+    f: Callable[..., Any],
+    args: Sequence[Any],
+    kwargs: dict[str, Any],
+    argnums: int | Sequence[int],
+    has_aux: bool,
+    engine: str | None,
+    caller: str,
+) -> tuple[Any, Callable[..., Any]]:
     """Run ``f`` recording what the chosen engine needs; returns ``(out, vjp_fn)``."""
     picked = _argnums(argnums, len(args), caller)
     trees = [flatten(args[i]) for i in picked]
@@ -204,14 +221,14 @@ def _vjp(f: Callable[..., Any], args: Sequence[Any], kwargs: dict[str, Any], arg
         full = list(args)
         start = 0
         for i, (tree_leaves, structure) in zip(picked, trees):
-            full[i] = unflatten(structure, new_leaves[start:start + len(tree_leaves)])
+            full[i] = unflatten(structure, new_leaves[start : start + len(tree_leaves)])
             start += len(tree_leaves)
         return full
 
     def split(grads: Sequence[Any]) -> tuple[Any, ...]:
         out, start = [], 0
         for tree_leaves, structure in trees:
-            out.append(unflatten(structure, grads[start:start + len(tree_leaves)]))
+            out.append(unflatten(structure, grads[start : start + len(tree_leaves)]))
             start += len(tree_leaves)
         return tuple(out)
 
@@ -225,8 +242,9 @@ def _argnums(argnums: int | Sequence[int], n_args: int, caller: str) -> tuple[in
         raise ValueError(f"{caller}() needs at least one argument to differentiate; argnums is empty")
     for i in picked:
         if not isinstance(i, int) or not -n_args <= i < n_args:
-            raise ValueError(f"{caller}() got argnums={argnums!r}, but f was called with {n_args} "
-                             f"positional argument(s)")
+            raise ValueError(
+                f"{caller}() got argnums={argnums!r}, but f was called with {n_args} positional argument(s)"
+            )
     return tuple(i % n_args for i in picked)
 
 
@@ -253,17 +271,23 @@ def _check_leaves(leaves: list[Any], picked: tuple[int, ...], trees: list[Any], 
     mixed = False
     for x in leaves:
         if not isinstance(x, Tensor):
-            raise TypeError(f"{caller}() differentiates with respect to Tensors (or dicts, lists and tuples "
-                            f"of them), but argument(s) {picked} hold a {type(x).__name__}; wrap it with "
-                            f"ut.asarray(...) or leave it out of argnums")
+            raise TypeError(
+                f"{caller}() differentiates with respect to Tensors (or dicts, lists and tuples "
+                f"of them), but argument(s) {picked} hold a {type(x).__name__}; wrap it with "
+                f"ut.asarray(...) or leave it out of argnums"
+            )
         if not _is_floating(x):
-            raise TypeError(f"{caller}() can only differentiate with respect to floating-point Tensors, "
-                            f"but argument(s) {picked} hold a {x.dtype} Tensor; cast it with "
-                            f"ut.astype(x, ut.float64) or leave it out of argnums")
+            raise TypeError(
+                f"{caller}() can only differentiate with respect to floating-point Tensors, "
+                f"but argument(s) {picked} hold a {x.dtype} Tensor; cast it with "
+                f"ut.astype(x, ut.float64) or leave it out of argnums"
+            )
         mixed = mixed or x._backend is not first
     if mixed:
-        raise TypeError(f"{caller}() got Tensors of several backends "
-                        f"({', '.join(sorted({x.backend.name for x in leaves}))}); move them to one first")
+        raise TypeError(
+            f"{caller}() got Tensors of several backends "
+            f"({', '.join(sorted({x.backend.name for x in leaves}))}); move them to one first"
+        )
 
 
 def _native_engine(backend: Any) -> str | None:
@@ -280,8 +304,10 @@ def _engine(engine: str | None, leaves: list[Tensor]) -> str:
             return "tape"
         return native or "tape"
     if engine != "tape" and engine != native:
-        raise ValueError(f"engine={engine!r} cannot differentiate {leaves[0].backend.name} Tensors; "
-                         f"use engine='tape' (or None), or move the Tensors with .to(backend={engine!r})")
+        raise ValueError(
+            f"engine={engine!r} cannot differentiate {leaves[0].backend.name} Tensors; "
+            f"use engine='tape' (or None), or move the Tensors with .to(backend={engine!r})"
+        )
     return engine
 
 
@@ -295,8 +321,15 @@ def _split_output(result: Any, has_aux: bool) -> tuple[Any, Any]:
 
 # -- the tape engine ----------------------------------------------------------------
 
-def _tape_vjp(f: Callable[..., Any], rebuild: Callable[..., Any], kwargs: dict[str, Any], leaves: list[Tensor],
-              has_aux: bool, split: Callable[..., Any]) -> tuple[Any, Callable[..., Any]]:
+
+def _tape_vjp(
+    f: Callable[..., Any],
+    rebuild: Callable[..., Any],
+    kwargs: dict[str, Any],
+    leaves: list[Tensor],
+    has_aux: bool,
+    split: Callable[..., Any],
+) -> tuple[Any, Callable[..., Any]]:
     trace = new_trace()
     boxed = [leaf(x, trace) for x in leaves]
     token = _open_traces.set(_open_traces.get() + 1)
@@ -314,8 +347,7 @@ def _tape_vjp(f: Callable[..., Any], rebuild: Callable[..., Any], kwargs: dict[s
         cotangents, structure = flatten(_ones_like(cotangent) if _final else cotangent)
         if structure != out_structure:
             raise ValueError("vjp_fn() needs a cotangent in the structure of f's output")
-        grads = backward([(node, cotangents[i]) for i, node in tails], leaf_nodes) if tails else [None] * len(
-            leaves)
+        grads = backward([(node, cotangents[i]) for i, node in tails], leaf_nodes) if tails else [None] * len(leaves)
         return split([_zeros_like(x) if g is None else g for x, g in zip(leaves, grads)])
 
     out_value = unflatten(out_structure, values)
@@ -337,8 +369,15 @@ def _zeros_like(x: Tensor) -> Tensor:
 
 # -- native engines (torch.autograd, jax.vjp) -----------------------------------------
 
-def _native_vjp(f: Callable[..., Any], rebuild: Callable[..., Any], kwargs: dict[str, Any], leaves: list[Tensor],
-                has_aux: bool, split: Callable[..., Any]) -> tuple[Any, Callable[..., Any]]:
+
+def _native_vjp(
+    f: Callable[..., Any],
+    rebuild: Callable[..., Any],
+    kwargs: dict[str, Any],
+    leaves: list[Tensor],
+    has_aux: bool,
+    split: Callable[..., Any],
+) -> tuple[Any, Callable[..., Any]]:
     """Wrap raw arrays into Tensors, call ``f``, unwrap: the framework sees a function of raw arrays."""
     backend = leaves[0].backend
     layout: dict[str, Any] = {}
@@ -352,8 +391,9 @@ def _native_vjp(f: Callable[..., Any], rebuild: Callable[..., Any], kwargs: dict
         layout["aux_static"] = [a for a in aux_leaves if not isinstance(a, Tensor)]
         for y in out_leaves:
             if not isinstance(y, Tensor):
-                raise TypeError(f"f must return Tensors (or containers of them) to be differentiated, "
-                                f"not {type(y).__name__}")
+                raise TypeError(
+                    f"f must return Tensors (or containers of them) to be differentiated, not {type(y).__name__}"
+                )
         return tuple(y.raw for y in out_leaves), tuple(a.raw for a in aux_leaves if isinstance(a, Tensor))
 
     outer = bool(_open_native.get() or _open_traces.get())

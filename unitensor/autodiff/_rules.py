@@ -81,6 +81,7 @@ def _segment_sum(values: Tensor, ids: Tensor, n: int, axis: int) -> Tensor:
 
 # -- elementwise --------------------------------------------------------------------
 
+
 def _safe_log(x: Any) -> Any:
     """log(x), with 1 in place of 0 (``0 ** y`` has no log term to differentiate)."""
     if not isinstance(x, Tensor):
@@ -95,8 +96,9 @@ def _tie_share(x: Any, y: Any) -> Tensor:
 
 
 UNARY: dict[str, Rule] = {
-    "abs": lambda g, ans, x: g * ut.sign(x) if x.dtype.kind != "complex floating" else g * x / ut.where(
-        ans == 0, ut.ones_like(ans), ans),
+    "abs": lambda g, ans, x: (
+        g * ut.sign(x) if x.dtype.kind != "complex floating" else g * x / ut.where(ans == 0, ut.ones_like(ans), ans)
+    ),
     "acos": lambda g, ans, x: -g / ut.sqrt(1 - x * x),
     "acosh": lambda g, ans, x: g / ut.sqrt(x * x - 1),
     "asin": lambda g, ans, x: g / ut.sqrt(1 - x * x),
@@ -146,6 +148,7 @@ zeros_like""".split()
 
 # -- reductions ----------------------------------------------------------------------
 
+
 def _sum(g: Tensor, ans: Tensor, x: Tensor, axis: Any = None, dtype: Any = None, keepdims: bool = False) -> Tensor:
     return _expand_reduced(g, x, axis, keepdims)
 
@@ -163,7 +166,7 @@ def _prod(g: Tensor, ans: Tensor, x: Tensor, axis: Any = None, dtype: Any = None
     rest = [a for a in range(x.ndim) if a not in axes]
     order = rest + list(axes)
     moved = ut.permute_dims(x, tuple(order))
-    flat = ut.reshape(moved, moved.shape[:len(rest)] + (-1,))
+    flat = ut.reshape(moved, moved.shape[: len(rest)] + (-1,))
     before = ut.cumulative_prod(flat, axis=-1, include_initial=True)[..., :-1]
     after = ut.flip(ut.cumulative_prod(ut.flip(flat, axis=-1), axis=-1, include_initial=True)[..., :-1], axis=-1)
     others = ut.permute_dims(ut.reshape(before * after, moved.shape), _inverse_permutation(order))
@@ -176,14 +179,16 @@ def _extremum(g: Tensor, ans: Tensor, x: Tensor, axis: Any = None, keepdims: boo
     return _expand_reduced(g, x, axis, keepdims) * hit / ut.sum(hit, axis=axis, keepdims=True)
 
 
-def _var(g: Tensor, ans: Tensor, x: Tensor, axis: Any = None, correction: float = 0.0,
-         keepdims: bool = False) -> Tensor:
+def _var(
+    g: Tensor, ans: Tensor, x: Tensor, axis: Any = None, correction: float = 0.0, keepdims: bool = False
+) -> Tensor:
     centred = x - ut.mean(x, axis=axis, keepdims=True)
     return _expand_reduced(g, x, axis, keepdims) * centred * (2 / (_count(x, axis) - correction))
 
 
-def _std(g: Tensor, ans: Tensor, x: Tensor, axis: Any = None, correction: float = 0.0,
-         keepdims: bool = False) -> Tensor:
+def _std(
+    g: Tensor, ans: Tensor, x: Tensor, axis: Any = None, correction: float = 0.0, keepdims: bool = False
+) -> Tensor:
     return _var(g / (2 * ans), ans, x, axis, correction, keepdims)
 
 
@@ -201,20 +206,23 @@ def _drop_initial(g: Tensor, axis: int, include_initial: bool) -> Tensor:
     return g[(slice(None),) * axis + (slice(1, None), ...)]
 
 
-def _cumulative_sum(g: Tensor, ans: Tensor, x: Tensor, axis: int | None = None, dtype: Any = None,
-                    include_initial: bool = False) -> Tensor:
+def _cumulative_sum(
+    g: Tensor, ans: Tensor, x: Tensor, axis: int | None = None, dtype: Any = None, include_initial: bool = False
+) -> Tensor:
     axis = _cumulative_axis(x, axis)
     return _reverse_cumsum(_drop_initial(g, axis, include_initial), axis)
 
 
-def _cumulative_prod(g: Tensor, ans: Tensor, x: Tensor, axis: int | None = None, dtype: Any = None,
-                     include_initial: bool = False) -> Tensor:
+def _cumulative_prod(
+    g: Tensor, ans: Tensor, x: Tensor, axis: int | None = None, dtype: Any = None, include_initial: bool = False
+) -> Tensor:
     axis = _cumulative_axis(x, axis)
     g, ans = _drop_initial(g, axis, include_initial), _drop_initial(ans, axis, include_initial)
     return _reverse_cumsum(g * ans, axis) / x
 
 
 # -- products -------------------------------------------------------------------------
+
 
 def _matmul_x1(g: Tensor, ans: Tensor, x1: Tensor, x2: Tensor) -> Tensor:
     if x1.ndim == 1 and x2.ndim == 1:
@@ -276,8 +284,7 @@ def _vecdot_axis(x1: Tensor, x2: Tensor, axis: int) -> int:
 
 
 def _vecdot_x1(g: Tensor, ans: Tensor, x1: Tensor, x2: Tensor, axis: int = -1) -> Tensor:
-    return ut.expand_dims(ut.conj(g) if g.dtype.kind == "complex floating" else g,
-                          axis=_vecdot_axis(x1, x2, axis)) * x2
+    return ut.expand_dims(ut.conj(g) if g.dtype.kind == "complex floating" else g, axis=_vecdot_axis(x1, x2, axis)) * x2
 
 
 def _vecdot_x2(g: Tensor, ans: Tensor, x1: Tensor, x2: Tensor, axis: int = -1) -> Tensor:
@@ -292,6 +299,7 @@ def _cross(which: int) -> Rule:
 
 
 # -- shape functions --------------------------------------------------------------------
+
 
 def _same_shape(g: Tensor, ans: Tensor, x: Tensor, *args: Any, **kwargs: Any) -> Tensor:
     return ut.reshape(g, x.shape)
@@ -319,7 +327,7 @@ def _concat(g: Tensor, ans: Tensor, arrays: Any, axis: int | None = 0) -> list[T
     for x in arrays:
         if axis is None:
             size = x.size
-            pieces.append(ut.reshape(g[start:start + size], x.shape))
+            pieces.append(ut.reshape(g[start : start + size], x.shape))
         else:
             size = x.shape[axis]
             pieces.append(g[(slice(None),) * (axis % g.ndim) + (slice(start, start + size), ...)])
@@ -346,7 +354,7 @@ def _repeat(g: Tensor, ans: Tensor, x: Tensor, repeats: Any, axis: int | None = 
     axis = 0 if axis is None else axis % x.ndim
     n = source.shape[axis]
     if isinstance(repeats, int):
-        shape = source.shape[:axis] + (n, repeats) + source.shape[axis + 1:]
+        shape = source.shape[:axis] + (n, repeats) + source.shape[axis + 1 :]
         return ut.reshape(ut.sum(ut.reshape(g, shape), axis=axis + 1), x.shape)
     ids = ut.repeat(ut.arange(n, backend=x.backend, device=x.device), repeats)
     return ut.reshape(_segment_sum(g, ids, n, axis), x.shape)
@@ -397,6 +405,7 @@ def _triangle(function: str) -> Rule:
 
 
 # -- indexing, selection, sorting ---------------------------------------------------------
+
 
 def _has_array_index(key: Any) -> bool:
     keys = key if isinstance(key, tuple) else (key,)
@@ -463,8 +472,7 @@ def _clip_max(g: Tensor, ans: Tensor, x: Tensor, min: Any = None, max: Any = Non
     return g * _cast(x > max, g)
 
 
-def _sort(g: Tensor, ans: Tensor, x: Tensor, axis: int = -1, descending: bool = False,
-          stable: bool = True) -> Tensor:
+def _sort(g: Tensor, ans: Tensor, x: Tensor, axis: int = -1, descending: bool = False, stable: bool = True) -> Tensor:
     order = ut.argsort(x, axis=axis, descending=descending, stable=stable)
     return ut.take_along_axis(g, ut.argsort(order, axis=axis), axis=axis)
 
@@ -474,6 +482,7 @@ def _astype(g: Tensor, ans: Tensor, x: Tensor, dtype: Any, copy: bool = True, de
 
 
 # -- linalg ----------------------------------------------------------------------------------
+
 
 def _mT(x: Tensor) -> Tensor:
     return ut.matrix_transpose(x)
@@ -580,13 +589,16 @@ def _svd(g: list[Any], ans: Any, x: Tensor, full_matrices: bool = True) -> Tenso
     u, s, vh = ans
     m, n = x.shape[-2], x.shape[-1]
     if full_matrices and m != n and (g[0] is not None or g[2] is not None):
-        raise NotImplementedError("the gradient of svd(full_matrices=True) of a non-square matrix is not "
-                                  "defined (the extra singular vectors are arbitrary); use "
-                                  "full_matrices=False")
+        raise NotImplementedError(
+            "the gradient of svd(full_matrices=True) of a non-square matrix is not "
+            "defined (the extra singular vectors are arbitrary); use "
+            "full_matrices=False"
+        )
     gu, gs, gvh = g
     v = _mT(vh)
     diagonal = ut.expand_dims(s if gs is None else gs, axis=-1) * ut.eye(
-        s.shape[-1], dtype=s.dtype, backend=s.backend, device=s.device)
+        s.shape[-1], dtype=s.dtype, backend=s.backend, device=s.device
+    )
     core = ut.zeros_like(diagonal) if gs is None else diagonal
     s_row = ut.expand_dims(s, axis=-2)
     s_col = ut.expand_dims(s, axis=-1)
@@ -621,8 +633,10 @@ def _qr(g: list[Any], ans: Any, x: Tensor, mode: str = "reduced") -> Tensor:
     q, r = ans
     m, n = x.shape[-2], x.shape[-1]
     if m < n:
-        raise NotImplementedError("the tape differentiates qr() of matrices with at least as many rows as "
-                                  "columns; transpose the problem or use the torch/jax engine")
+        raise NotImplementedError(
+            "the tape differentiates qr() of matrices with at least as many rows as "
+            "columns; transpose the problem or use the torch/jax engine"
+        )
     gq = _one(g, 0, q)
     gr = _one(g, 1, r)
     mm = ut.matmul(r, _mT(gr)) - ut.matmul(_mT(gq), q)
@@ -646,13 +660,15 @@ def _diagonal(g: Tensor, ans: Tensor, x: Tensor, offset: int = 0) -> Tensor:
     return on_diagonal * spread
 
 
-def _vector_norm(g: Tensor, ans: Tensor, x: Tensor, axis: Any = None, keepdims: bool = False,
-                 ord: float = 2) -> Tensor:
+def _vector_norm(g: Tensor, ans: Tensor, x: Tensor, axis: Any = None, keepdims: bool = False, ord: float = 2) -> Tensor:
     g = _expand_reduced(g, x, axis, keepdims)
     norm = _expand_reduced(ans, x, axis, keepdims)
     magnitude = ut.abs(x)
-    direction = ut.sign(x) if x.dtype.kind != "complex floating" else x / ut.where(
-        magnitude == 0, ut.ones_like(magnitude), magnitude)
+    direction = (
+        ut.sign(x)
+        if x.dtype.kind != "complex floating"
+        else x / ut.where(magnitude == 0, ut.ones_like(magnitude), magnitude)
+    )
     if ord == 2:
         return g * x / ut.where(norm == 0, ut.ones_like(norm), norm)
     if ord == 1:
@@ -667,6 +683,7 @@ def _vector_norm(g: Tensor, ans: Tensor, x: Tensor, axis: Any = None, keepdims: 
 
 
 # -- composites: functions written with recorded primitives ---------------------------------
+
 
 def _trace_composite(x: Tensor, /, *, offset: int = 0, dtype: Any = None) -> Tensor:
     out = ut.sum(ut.linalg.diagonal(x, offset=offset), axis=-1)
@@ -689,8 +706,7 @@ def _matrix_norm_composite(x: Tensor, /, *, keepdims: bool = False, ord: Any = "
         sums = ut.sum(ut.abs(x), axis=-2 if ord in (1, -1) else -1)
         out = ut.max(sums, axis=-1) if ord > 0 else ut.min(sums, axis=-1)
     else:
-        raise ValueError(f"matrix_norm() got ord={ord!r}; the standard allows 'fro', 'nuc', 1, -1, 2, -2, "
-                         f"inf and -inf")
+        raise ValueError(f"matrix_norm() got ord={ord!r}; the standard allows 'fro', 'nuc', 1, -1, 2, -2, inf and -inf")
     if keepdims:
         out = ut.expand_dims(ut.expand_dims(out, axis=-1), axis=-1)
     return out
@@ -712,6 +728,7 @@ def _matrix_power_composite(x: Tensor, n: int, /) -> Tensor:
 
 # -- unitensor.extras ---------------------------------------------------------------------
 
+
 def _einsum(index: int) -> Rule:
     """The cotangent of operand ``index``: an einsum of the output's cotangent with the other operands."""
     from ..extras import einsum, normalize_subscripts
@@ -722,8 +739,10 @@ def _einsum(index: int) -> Rule:
         mine = inputs[position]
         others = [s for i, s in enumerate(inputs) if i != position]
         if len(set(mine)) != len(mine):
-            raise NotImplementedError(f"einsum {subscripts!r}: the tape has no gradient for a label repeated in "
-                                      f"one operand (a diagonal); write it with ut.linalg.diagonal")
+            raise NotImplementedError(
+                f"einsum {subscripts!r}: the tape has no gradient for a label repeated in "
+                f"one operand (a diagonal); write it with ut.linalg.diagonal"
+            )
         elsewhere = set(output).union(*others)
         reached = "".join(c for c in mine if c in elsewhere)
         spec = ",".join([output, *others]) + "->" + reached
@@ -783,35 +802,62 @@ def _install_extras() -> None:
 
 # -- the tables --------------------------------------------------------------------------
 
+
 def _rules() -> dict[str, dict[Any, Rule]]:
     rules: dict[str, dict[Any, Rule]] = {name: {0: rule} for name, rule in UNARY.items()}
     for name, (first, second) in BINARY.items():
         rules[name] = {0: first} if second is None else {0: first, 1: second}
-    rules.update({
-        "sum": {0: _sum}, "mean": {0: _mean}, "prod": {0: _prod}, "max": {0: _extremum},
-        "min": {0: _extremum}, "var": {0: _var}, "std": {0: _std},
-        "cumulative_sum": {0: _cumulative_sum}, "cumulative_prod": {0: _cumulative_prod},
-        "matmul": {0: _matmul_x1, 1: _matmul_x2},
-        "tensordot": {0: _tensordot_x1, 1: _tensordot_x2},
-        "vecdot": {0: _vecdot_x1, 1: _vecdot_x2},
-        "reshape": {0: _same_shape}, "expand_dims": {0: _same_shape}, "squeeze": {0: _same_shape},
-        "broadcast_to": {0: lambda g, ans, x, shape: g},
-        "permute_dims": {0: _permute_dims},
-        "matrix_transpose": {0: lambda g, ans, x: _mT(g)},
-        "flip": {0: _flip}, "roll": {0: _roll}, "moveaxis": {0: _moveaxis},
-        "concat": {0: _concat}, "stack": {0: _stack}, "tile": {0: _tile}, "repeat": {0: _repeat},
-        "take": {0: _take}, "take_along_axis": {0: _take_along_axis}, "unstack": {0: _unstack},
-        "tril": {0: _triangle("tril")}, "triu": {0: _triangle("triu")},
-        "where": {1: _where(1), 2: _where(2)},
-        "clip": {0: _clip_x, 1: _clip_min, 2: _clip_max, "min": _clip_min, "max": _clip_max},
-        "sort": {0: _sort},
-        "linalg.inv": {0: _inv}, "linalg.solve": {0: _solve_x1, 1: _solve_x2}, "linalg.det": {0: _det},
-        "linalg.slogdet": {0: _slogdet}, "linalg.cholesky": {0: _cholesky}, "linalg.eigh": {0: _eigh},
-        "linalg.eigvalsh": {0: _eigvalsh}, "linalg.svd": {0: _svd}, "linalg.svdvals": {0: _svdvals},
-        "linalg.qr": {0: _qr}, "linalg.diagonal": {0: _diagonal}, "linalg.vector_norm": {0: _vector_norm},
-        "linalg.cross": {0: _cross(0), 1: _cross(1)},
-        "linalg.eig": {0: _eig},
-    })
+    rules.update(
+        {
+            "sum": {0: _sum},
+            "mean": {0: _mean},
+            "prod": {0: _prod},
+            "max": {0: _extremum},
+            "min": {0: _extremum},
+            "var": {0: _var},
+            "std": {0: _std},
+            "cumulative_sum": {0: _cumulative_sum},
+            "cumulative_prod": {0: _cumulative_prod},
+            "matmul": {0: _matmul_x1, 1: _matmul_x2},
+            "tensordot": {0: _tensordot_x1, 1: _tensordot_x2},
+            "vecdot": {0: _vecdot_x1, 1: _vecdot_x2},
+            "reshape": {0: _same_shape},
+            "expand_dims": {0: _same_shape},
+            "squeeze": {0: _same_shape},
+            "broadcast_to": {0: lambda g, ans, x, shape: g},
+            "permute_dims": {0: _permute_dims},
+            "matrix_transpose": {0: lambda g, ans, x: _mT(g)},
+            "flip": {0: _flip},
+            "roll": {0: _roll},
+            "moveaxis": {0: _moveaxis},
+            "concat": {0: _concat},
+            "stack": {0: _stack},
+            "tile": {0: _tile},
+            "repeat": {0: _repeat},
+            "take": {0: _take},
+            "take_along_axis": {0: _take_along_axis},
+            "unstack": {0: _unstack},
+            "tril": {0: _triangle("tril")},
+            "triu": {0: _triangle("triu")},
+            "where": {1: _where(1), 2: _where(2)},
+            "clip": {0: _clip_x, 1: _clip_min, 2: _clip_max, "min": _clip_min, "max": _clip_max},
+            "sort": {0: _sort},
+            "linalg.inv": {0: _inv},
+            "linalg.solve": {0: _solve_x1, 1: _solve_x2},
+            "linalg.det": {0: _det},
+            "linalg.slogdet": {0: _slogdet},
+            "linalg.cholesky": {0: _cholesky},
+            "linalg.eigh": {0: _eigh},
+            "linalg.eigvalsh": {0: _eigvalsh},
+            "linalg.svd": {0: _svd},
+            "linalg.svdvals": {0: _svdvals},
+            "linalg.qr": {0: _qr},
+            "linalg.diagonal": {0: _diagonal},
+            "linalg.vector_norm": {0: _vector_norm},
+            "linalg.cross": {0: _cross(0), 1: _cross(1)},
+            "linalg.eig": {0: _eig},
+        }
+    )
     for alias in ("matmul", "tensordot", "vecdot", "matrix_transpose"):
         rules["linalg." + alias] = rules[alias]
     return rules
@@ -843,16 +889,17 @@ def _install() -> None:
     RULES[functional_setitem] = {0: _setitem_x, 2: _setitem_value}
     RULES[ut.astype] = {0: _astype}
     _tape._astype = ut.astype
-    NAMES.update({_getitem: "Tensor.__getitem__", functional_setitem: "Tensor.__setitem__",
-                  ut.astype: "ut.astype"})
+    NAMES.update({_getitem: "Tensor.__getitem__", functional_setitem: "Tensor.__setitem__", ut.astype: "ut.astype"})
     CONSTANT.update(FUNCTIONS[name] for name in CONSTANTS)
-    COMPOSITES.update({
-        FUNCTIONS["linalg.trace"]: _trace_composite,
-        FUNCTIONS["linalg.outer"]: _outer_composite,
-        FUNCTIONS["linalg.matrix_norm"]: _matrix_norm_composite,
-        FUNCTIONS["linalg.matrix_power"]: _matrix_power_composite,
-        FUNCTIONS["linalg.eigvals"]: _eigvals_composite,
-    })
+    COMPOSITES.update(
+        {
+            FUNCTIONS["linalg.trace"]: _trace_composite,
+            FUNCTIONS["linalg.outer"]: _outer_composite,
+            FUNCTIONS["linalg.matrix_norm"]: _matrix_norm_composite,
+            FUNCTIONS["linalg.matrix_power"]: _matrix_power_composite,
+            FUNCTIONS["linalg.eigvals"]: _eigvals_composite,
+        }
+    )
     _install_extras()
 
 

@@ -29,8 +29,7 @@ from typing import Any
 from .._namespace import FUNCTIONS, _getitem, _setitem
 from .._tensor import _BINARY_OPERATORS, _REFLECTED, Tensor, _object_new, new_tensor
 
-__all__ = ["Traced", "Node", "new_trace", "leaf", "backward", "unbox", "functional_setitem",
-           "NoGradientRule"]
+__all__ = ["Traced", "Node", "new_trace", "leaf", "backward", "unbox", "functional_setitem", "NoGradientRule"]
 
 _trace_ids = itertools.count(1)
 _FLOATING = frozenset({"real floating", "complex floating"})
@@ -53,8 +52,15 @@ class Node:
 
     __slots__ = ("rule", "parents", "args", "kwargs", "ans", "trace")
 
-    def __init__(self, rule: Any, parents: tuple[tuple[Node, Any, Any], ...], args: tuple[Any, ...],
-                 kwargs: dict[str, Any], ans: Any, trace: int) -> None:
+    def __init__(
+        self,
+        rule: Any,
+        parents: tuple[tuple[Node, Any, Any], ...],
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+        ans: Any,
+        trace: int,
+    ) -> None:
         self.rule = rule
         self.parents = parents
         self.args = args
@@ -189,19 +195,28 @@ def record(func: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, An
     return box(ans, _new_node(func, rule, parents, uargs, ukwargs, ans, trace))
 
 
-def _new_node(func: Callable[..., Any], rule: Any, parents: list[tuple[Node, Any, Any]], args: tuple[Any, ...],
-              kwargs: dict[str, Any], ans: Any, trace: int) -> Node:
+def _new_node(
+    func: Callable[..., Any],
+    rule: Any,
+    parents: list[tuple[Node, Any, Any]],
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+    ans: Any,
+    trace: int,
+) -> Node:
     if rule is None:
         raise NoGradientRule(
             f"{_name(func)}() has no gradient rule in unitensor's tape, and it was called on a Tensor "
             f"being differentiated. Take the gradient with the backend's native engine (torch, jax), "
-            f"compute that value outside the differentiated function, or cut it out with .detach()")
+            f"compute that value outside the differentiated function, or cut it out with .detach()"
+        )
     for _, key, _ in parents:
         if key not in rule:
             where = f"argument {key}" if isinstance(key, int) else f"argument {key!r}"
             raise NoGradientRule(
                 f"{_name(func)}() is not differentiable with respect to its {where} in unitensor's tape; "
-                f"pass a constant there (e.g. x.detach())")
+                f"pass a constant there (e.g. x.detach())"
+            )
     return Node(rule, tuple(parents), args, kwargs, ans, trace)
 
 
@@ -229,6 +244,7 @@ def functional_setitem(x: Tensor, key: Any, value: Any) -> Tensor:
 
 
 # -- the backward pass ---------------------------------------------------------------
+
 
 def _toposort(root: Node) -> list[Node]:
     """Nodes reachable from ``root``, each after every node that uses it."""

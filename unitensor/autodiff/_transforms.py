@@ -38,6 +38,7 @@ __all__ = ["checkpoint", "custom_vjp", "hessian", "jacfwd", "jacrev", "jit", "jv
 
 # -- helpers --------------------------------------------------------------------------
 
+
 def _positions(argnums: int | Sequence[int], name: str) -> tuple[int, ...]:
     picked = (argnums,) if isinstance(argnums, int) else tuple(argnums)
     for i in picked:
@@ -67,8 +68,10 @@ def _backend_of(tensors: list[Tensor], caller: str) -> Any:
     backend = tensors[0]._backend
     for x in tensors:
         if x._backend is not backend:
-            raise TypeError(f"{caller}() got Tensors of several backends ({backend.name}, {x._backend.name}); "
-                            f"move them to one first with .to(backend=...)")
+            raise TypeError(
+                f"{caller}() got Tensors of several backends ({backend.name}, {x._backend.name}); "
+                f"move them to one first with .to(backend=...)"
+            )
     return backend
 
 
@@ -103,8 +106,13 @@ class _Lowered:
 
 # -- jit --------------------------------------------------------------------------------
 
-def jit(f: Callable[..., Any] | None = None, *, static_argnums: int | Sequence[int] = (),
-        donate_argnums: int | Sequence[int] = ()) -> Any:
+
+def jit(
+    f: Callable[..., Any] | None = None,
+    *,
+    static_argnums: int | Sequence[int] = (),
+    donate_argnums: int | Sequence[int] = (),
+) -> Any:
     """``f`` compiled by the framework that holds its Tensors: ``jax.jit``, ``torch.compile``, or none.
 
     Parameters
@@ -173,9 +181,16 @@ def jit(f: Callable[..., Any] | None = None, *, static_argnums: int | Sequence[i
         """``f`` on native arrays: ``layout`` says where each array and constant goes."""
         backend, structure, constants = layout
         kept_arrays, donated_arrays, statics = iter(kept), iter(donated), iter(static_values)
-        leaves = [new_tensor(next(kept_arrays), backend) if c is _ARRAY
-                  else new_tensor(next(donated_arrays), backend) if c is _DONATED
-                  else next(statics) if c is _STATIC else c for c in constants]
+        leaves = [
+            new_tensor(next(kept_arrays), backend)
+            if c is _ARRAY
+            else new_tensor(next(donated_arrays), backend)
+            if c is _DONATED
+            else next(statics)
+            if c is _STATIC
+            else c
+            for c in constants
+        ]
         args, kwargs = unflatten(structure, leaves)
         return _raw_tree(f(*args, **kwargs))
 
@@ -204,17 +219,24 @@ def jit(f: Callable[..., Any] | None = None, *, static_argnums: int | Sequence[i
             run = compiled[key] = backend.jit(lowered, (0, *range(3, 3 + len(statics))), (2,) if donate else ())
         if run is None:
             return f(*args, **kwargs)
-        kept = tuple([x._raw for x in tensors]) if not donated else tuple(
-            [x._raw for x, c in zip(tensors, [c for c in constants if c is _ARRAY or c is _DONATED]) if c is _ARRAY])
+        kept = (
+            tuple([x._raw for x in tensors])
+            if not donated
+            else tuple(
+                [x._raw for x, c in zip(tensors, [c for c in constants if c is _ARRAY or c is _DONATED]) if c is _ARRAY]
+            )
+        )
         layout = (backend, structure, tuple(constants))
         try:
             return _tensors_of(run(layout, kept, tuple(donated), *statics), backend)
         except (TypeError, ValueError):
             bad = [type(x).__name__ for x in (*constants, *statics) if not _hashable(x)]
             if bad:
-                raise TypeError(f"jit() traces Tensors only; every other argument is a compile-time constant and "
-                                f"must be hashable, but one is a {bad[0]}. Wrap array data with "
-                                f"ut.asarray(...)") from None
+                raise TypeError(
+                    f"jit() traces Tensors only; every other argument is a compile-time constant and "
+                    f"must be hashable, but one is a {bad[0]}. Wrap array data with "
+                    f"ut.asarray(...)"
+                ) from None
             raise
 
     return jitted
@@ -277,6 +299,7 @@ def _hashable(x: Any) -> bool:
 
 # -- vmap -------------------------------------------------------------------------------
 
+
 def vmap(f: Callable[..., Any], in_axes: Any = 0, out_axes: Any = 0) -> Callable[..., Any]:
     """``f`` mapped over an axis of its arguments: ``jax.vmap``, ``torch.func.vmap``, or a loop.
 
@@ -327,16 +350,19 @@ def vmap(f: Callable[..., Any], in_axes: Any = 0, out_axes: Any = 0) -> Callable
         mapped = [(x, a) for x, a in zip(leaves, axes) if a is not None]
         for x, a in mapped:
             if not isinstance(x, Tensor):
-                raise TypeError(f"vmap() maps Tensors only, but in_axes maps a {type(x).__name__}; "
-                                f"give it in_axes None or wrap it with ut.asarray(...)")
+                raise TypeError(
+                    f"vmap() maps Tensors only, but in_axes maps a {type(x).__name__}; "
+                    f"give it in_axes None or wrap it with ut.asarray(...)"
+                )
             if not -x.ndim <= a < x.ndim:
                 raise ValueError(f"vmap() cannot map axis {a} of a Tensor of shape {x.shape}")
         if not mapped:
             raise ValueError("vmap() needs at least one Tensor to map over; in_axes maps none")
         sizes = {x.shape[a] for x, a in mapped}
         if len(sizes) != 1 or None in sizes:
-            raise ValueError(f"vmap() needs the mapped axes to have one known size, got sizes "
-                             f"{sorted(map(str, sizes))}")
+            raise ValueError(
+                f"vmap() needs the mapped axes to have one known size, got sizes {sorted(map(str, sizes))}"
+            )
         tensors = _tensors(leaves)
         backend = _backend_of(tensors, "vmap")
         if not _on_tape(tensors):
@@ -375,8 +401,9 @@ def _native_out_axes(out_axes: Any) -> Any:
     return tuple(out_axes) if isinstance(out_axes, list) else out_axes
 
 
-def _loop_and_stack(f: Callable[..., Any], leaves: list[Any], structure: Any, axes: list[int | None],
-                    out_axes: Any) -> Any:
+def _loop_and_stack(
+    f: Callable[..., Any], leaves: list[Any], structure: Any, axes: list[int | None], out_axes: Any
+) -> Any:
     import unitensor as ut
 
     size = next(x.shape[a] for x, a in zip(leaves, axes) if a is not None)
@@ -395,16 +422,20 @@ def _loop_and_stack(f: Callable[..., Any], leaves: list[Any], structure: Any, ax
             stacked.append(first)
             continue
         if not isinstance(first, Tensor):
-            raise TypeError(f"vmap() stacks Tensor outputs only, but f returned a {type(first).__name__}; "
-                            f"give it out_axes None or return ut.asarray(...)")
+            raise TypeError(
+                f"vmap() stacks Tensor outputs only, but f returned a {type(first).__name__}; "
+                f"give it out_axes None or return ut.asarray(...)"
+            )
         stacked.append(ut.stack([row[j] for row in rows], axis=axis if axis >= 0 else axis + first.ndim + 1))
     return unflatten(out_structure, stacked)
 
 
 # -- forward mode and higher derivatives --------------------------------------------------------
 
-def jvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any],
-        engine: str | None = None) -> tuple[Any, Any]:
+
+def jvp(
+    f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any], engine: str | None = None
+) -> tuple[Any, Any]:
     """``f(*primals)`` and its directional derivative along ``tangents`` (a Jacobian-vector product).
 
     Parameters
@@ -446,11 +477,15 @@ def jvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any],
         raise ValueError("jvp() needs tangents in the structure of primals (one tangent per primal)")
     for p, t in zip(primal_leaves, tangent_leaves):
         if not isinstance(p, Tensor) or not isinstance(t, Tensor):
-            raise TypeError(f"jvp() takes Tensors (or dicts, lists and tuples of them), got "
-                            f"{type(p if not isinstance(p, Tensor) else t).__name__}")
+            raise TypeError(
+                f"jvp() takes Tensors (or dicts, lists and tuples of them), got "
+                f"{type(p if not isinstance(p, Tensor) else t).__name__}"
+            )
         if p.shape != t.shape or p.dtype != t.dtype:
-            raise ValueError(f"jvp() needs each tangent in its primal's shape and dtype: primal {p.shape} "
-                             f"{p.dtype}, tangent {t.shape} {t.dtype}")
+            raise ValueError(
+                f"jvp() needs each tangent in its primal's shape and dtype: primal {p.shape} "
+                f"{p.dtype}, tangent {t.shape} {t.dtype}"
+            )
     if not primal_leaves:
         raise ValueError("jvp() found no Tensor among the primals")
     _backend_of(primal_leaves + tangent_leaves, "jvp")
@@ -469,8 +504,9 @@ def _tape_jvp(f: Callable[..., Any], primals: tuple[Any, ...], tangents: tuple[A
     return out, tangent_out
 
 
-def _native_jvp(f: Callable[..., Any], primal_leaves: list[Tensor], tangent_leaves: list[Tensor],
-                structure: Any) -> tuple[Any, Any]:
+def _native_jvp(
+    f: Callable[..., Any], primal_leaves: list[Tensor], tangent_leaves: list[Tensor], structure: Any
+) -> tuple[Any, Any]:
     backend = primal_leaves[0]._backend
     layout: dict[str, Any] = {}
 
@@ -485,8 +521,9 @@ def _native_jvp(f: Callable[..., Any], primal_leaves: list[Tensor], tangent_leav
     outer = bool(_open_native.get() or _open_traces.get())
     token = _open_native.set(_open_native.get() + 1)
     try:
-        raw_out, raw_tangents = backend.native_jvp(fun, tuple(x._raw for x in primal_leaves),
-                                                   tuple(t._raw for t in tangent_leaves))
+        raw_out, raw_tangents = backend.native_jvp(
+            fun, tuple(x._raw for x in primal_leaves), tuple(t._raw for t in tangent_leaves)
+        )
     finally:
         _open_native.reset(token)
 
@@ -522,7 +559,7 @@ def jacfwd(f: Callable[..., Any], argnums: int | Sequence[int] = 0, engine: str 
 
             def along(v: Tensor, position: int = position, x: Tensor = x) -> Any:
                 def of_x(y: Tensor) -> Any:
-                    return f(*args[:position], y, *args[position + 1:], **kwargs)
+                    return f(*args[:position], y, *args[position + 1 :], **kwargs)
 
                 return jvp(of_x, (x,), (v,), engine=engine)
 
@@ -531,8 +568,11 @@ def jacfwd(f: Callable[..., Any], argnums: int | Sequence[int] = 0, engine: str 
             out = pairs[0][0] if pairs else f(*args, **kwargs)
             if not isinstance(out, Tensor):
                 raise TypeError(f"jacfwd() needs f to return a Tensor, got {type(out).__name__}")
-            columns = ut.stack([t for _, t in pairs]) if pairs else ut.zeros(
-                (0,) + out.shape, dtype=out.dtype, backend=out.backend, device=out.device)
+            columns = (
+                ut.stack([t for _, t in pairs])
+                if pairs
+                else ut.zeros((0,) + out.shape, dtype=out.dtype, backend=out.backend, device=out.device)
+            )
             columns = ut.reshape(columns, (x.size, out.size))
             result.append(ut.reshape(ut.matrix_transpose(columns), out.shape + x.shape))
         return result[0] if isinstance(argnums, int) else tuple(result)
@@ -565,6 +605,7 @@ def hessian(f: Callable[..., Any], argnums: int | Sequence[int] = 0, engine: str
 
 
 # -- control over gradients ----------------------------------------------------------------------
+
 
 def stop_gradient(x: Any) -> Any:
     """``x`` as a constant for every gradient, forward or reverse, on every engine.
@@ -632,8 +673,9 @@ class custom_vjp:
 
     def __call__(self, *args: Any) -> Any:
         if self.fwd is None or self.bwd is None:
-            raise TypeError(f"{getattr(self, '__name__', 'this function')} has no backward rule yet; "
-                            f"call .defvjp(fwd, bwd) first")
+            raise TypeError(
+                f"{getattr(self, '__name__', 'this function')} has no backward rule yet; call .defvjp(fwd, bwd) first"
+            )
         leaves, structure = flatten(args)
         tensors = _tensors(leaves)
         if not tensors:
@@ -652,8 +694,10 @@ class custom_vjp:
         assert self.bwd is not None
         result = self.bwd(residuals, g)
         if not isinstance(result, (tuple, list)) or len(result) != len(args):
-            raise TypeError(f"custom_vjp: bwd must return a tuple with one cotangent per argument of f "
-                            f"({len(args)}), got {type(result).__name__}")
+            raise TypeError(
+                f"custom_vjp: bwd must return a tuple with one cotangent per argument of f "
+                f"({len(args)}), got {type(result).__name__}"
+            )
         out: list[Any] = []
         for arg, cotangent in zip(args, result):
             n = len(flatten(arg)[0])
@@ -683,8 +727,9 @@ class custom_vjp:
 
             return vjp
 
-        node = Node({k: rule(k) for _, k, _ in parents}, tuple(parents), plain, {},
-                    out if single else tuple(outputs), trace)
+        node = Node(
+            {k: rule(k) for _, k, _ in parents}, tuple(parents), plain, {}, out if single else tuple(outputs), trace
+        )
         if single:
             return box(out, node)
         boxed = [box(y, Node(SELECT, ((node, i, None),), (), {}, y, trace)) for i, y in enumerate(outputs)]

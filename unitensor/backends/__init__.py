@@ -23,8 +23,18 @@ from typing import Any
 from ._base import Backend, BackendError
 
 __all__ = [
-    "Backend", "BackendError", "BackendNotInstalledError", "UnknownBackendError",
-    "available", "get", "names", "register", "unregister", "refresh", "backend_of", "info",
+    "Backend",
+    "BackendError",
+    "BackendNotInstalledError",
+    "UnknownBackendError",
+    "available",
+    "get",
+    "names",
+    "register",
+    "unregister",
+    "refresh",
+    "backend_of",
+    "info",
 ]
 
 GROUP = "unitensor.backends"
@@ -93,7 +103,10 @@ class _Entry:
         if self.error is None:
             warnings.warn(
                 f"unitensor backend {self.name!r} ({self.origin}) failed to load and is skipped: "
-                f"{type(exc).__name__}: {exc}", RuntimeWarning, stacklevel=4)
+                f"{type(exc).__name__}: {exc}",
+                RuntimeWarning,
+                stacklevel=4,
+            )
         self.error = exc
 
     def installed(self) -> bool:
@@ -118,15 +131,15 @@ class _Entry:
             return self.backend
         factory: Callable[[], Any] = cls if cls is not None else self.target
         if cls is None and not callable(self.target):
-            raise BackendNotInstalledError(
-                f"backend {self.name!r} ({self.origin}) could not be imported: {self.error}")
+            raise BackendNotInstalledError(f"backend {self.name!r} ({self.origin}) could not be imported: {self.error}")
         try:
             backend = factory()
         except ImportError as exc:
             hint = getattr(cls, "install_hint", "") or f"install the package that provides backend {self.name!r}"
             raise BackendNotInstalledError(
                 f"the {self.name!r} backend needs {exc.name or 'a package'} which is not installed "
-                f"({exc}); install it with: {hint}") from exc
+                f"({exc}); install it with: {hint}"
+            ) from exc
         if not isinstance(backend, Backend):
             raise TypeError(f"backend {self.name!r} loader returned {type(backend).__name__}, not a Backend")
         return backend
@@ -162,12 +175,18 @@ def _discover() -> None:
                 warnings.warn(
                     f"the plugin entry point {ep.value} claims the name {ep.name!r} of a built-in backend "
                     f"and is ignored; register it under another name, or with "
-                    f"ut.backends.register({ep.name!r}, ..., replace=True)", RuntimeWarning, stacklevel=3)
+                    f"ut.backends.register({ep.name!r}, ..., replace=True)",
+                    RuntimeWarning,
+                    stacklevel=3,
+                )
                 continue
             if ep.name in found and found[ep.name].target != ep.value:
                 warnings.warn(
                     f"two plugins register unitensor backend {ep.name!r} ({found[ep.name].target} and "
-                    f"{ep.value}); using the first", RuntimeWarning, stacklevel=3)
+                    f"{ep.value}); using the first",
+                    RuntimeWarning,
+                    stacklevel=3,
+                )
                 continue
             found[ep.name] = _Entry(ep.name, ep.value, f"entry point {ep.value}")
         for name, entry in found.items():
@@ -253,7 +272,8 @@ def get(name: str | Backend) -> Backend:
     if entry is None:
         raise UnknownBackendError(
             f"unknown backend {name!r}; registered backends are {', '.join(names())} "
-            f"(installed here: {', '.join(available())})")
+            f"(installed here: {', '.join(available())})"
+        )
     return entry.load()
 
 
@@ -301,8 +321,14 @@ def info() -> list[dict[str, Any]]:
     rows = []
     for name in names():
         entry = _entries[name]
-        row: dict[str, Any] = {"name": name, "installed": entry.installed(), "version": "",
-                               "devices": [], "origin": entry.origin, "error": ""}
+        row: dict[str, Any] = {
+            "name": name,
+            "installed": entry.installed(),
+            "version": "",
+            "devices": [],
+            "origin": entry.origin,
+            "error": "",
+        }
         if row["installed"]:
             try:
                 backend = entry.load()

@@ -27,8 +27,10 @@ __all__ = ["Backend", "BackendError"]
 _CPU = Device("cpu")
 
 
-_HALF_HINT = ("; half precision is available on the numpy (float16; bfloat16 with ml_dtypes), torch and jax "
-              "backends (cupy: float16): move the Tensor with .to(backend='torch') or compute in ut.float32")
+_HALF_HINT = (
+    "; half precision is available on the numpy (float16; bfloat16 with ml_dtypes), torch and jax "
+    "backends (cupy: float16): move the Tensor with .to(backend='torch') or compute in ut.float32"
+)
 
 
 class BackendError(ValueError):
@@ -103,8 +105,12 @@ class Backend:
             if not isinstance(getattr(type(self), flag, None), property):
                 self.__dict__[flag] = getattr(self, flag)
         cls = type(self)
-        if (cls.requires_grad is Backend.requires_grad and cls.device_of is Backend.device_of
-                and cls.materialize is Backend.materialize and cls.host_numpy is Backend.host_numpy):
+        if (
+            cls.requires_grad is Backend.requires_grad
+            and cls.device_of is Backend.device_of
+            and cls.materialize is Backend.materialize
+            and cls.host_numpy is Backend.host_numpy
+        ):
             # host-only, eager, no native gradients: Tensor.numpy() has nothing to check
             self.host_numpy = self.to_numpy  # type: ignore[method-assign]
 
@@ -235,8 +241,9 @@ class Backend:
 
     # -- interchange -------------------------------------------------------
 
-    def asarray(self, obj: Any, dtype: DType | None = None, device: Device | None = None,
-                copy: bool | None = None) -> Any:
+    def asarray(
+        self, obj: Any, dtype: DType | None = None, device: Device | None = None, copy: bool | None = None
+    ) -> Any:
         """Create a native array from Python data, a buffer or a native array of this backend."""
         kwargs = self.native_placement(dtype, device)
         if copy is not None:
@@ -330,8 +337,7 @@ class Backend:
 
     # -- random numbers ----------------------------------------------------
 
-    def random(self, method: str, key: Any, shape: tuple[int, ...], dtype: Any, device: Any,
-               **params: Any) -> Any:
+    def random(self, method: str, key: Any, shape: tuple[int, ...], dtype: Any, device: Any, **params: Any) -> Any:
         """One draw of random numbers (see :mod:`unitensor.random`), a native array.
 
         ``key`` is a native uint32 array of two words; ``dtype`` and ``device``
@@ -373,8 +379,9 @@ class Backend:
     # public layer (unitensor.autodiff._transforms) then uses its own fallback,
     # which is correct on every backend.
 
-    def jit(self, fun: Callable[..., Any], static_argnums: tuple[int, ...],
-            donate_argnums: tuple[int, ...]) -> Callable[..., Any] | None:
+    def jit(
+        self, fun: Callable[..., Any], static_argnums: tuple[int, ...], donate_argnums: tuple[int, ...]
+    ) -> Callable[..., Any] | None:
         """``fun`` compiled; its arguments at ``static_argnums`` are hashable constants.
 
         The other arguments are tuples of native arrays; ``fun`` returns a tree
@@ -383,8 +390,9 @@ class Backend:
         """
         return None
 
-    def vmap(self, fun: Callable[..., Any], in_axes: tuple[int | None, ...],
-             out_axes: Any) -> Callable[..., Any] | None:
+    def vmap(
+        self, fun: Callable[..., Any], in_axes: tuple[int | None, ...], out_axes: Any
+    ) -> Callable[..., Any] | None:
         """``fun`` mapped over axis ``in_axes[i]`` of its argument ``i`` (None: not mapped).
 
         ``fun`` returns a tree (dicts, lists, tuples) of native arrays and
@@ -393,8 +401,9 @@ class Backend:
         """
         return None
 
-    def custom_vjp(self, fun: Callable[..., Any], fwd: Callable[..., Any],
-                   bwd: Callable[..., Any]) -> Callable[..., Any] | None:
+    def custom_vjp(
+        self, fun: Callable[..., Any], fwd: Callable[..., Any], bwd: Callable[..., Any]
+    ) -> Callable[..., Any] | None:
         """``fun`` (native arrays in, a tuple of them out) with the backward rule ``bwd``.
 
         ``fwd(*raws)`` returns ``(outputs, residuals)`` (two tuples of arrays),

@@ -18,8 +18,13 @@ __all__ = ["check_key", "out_of_bounds"]
 Bounds = Callable[[Any], "tuple[int, int] | None"]
 
 
-def check_key(shape: tuple[int | None, ...], key: Any, is_array: Callable[[Any], bool],
-              kind_of: Callable[[Any], str], bounds: Bounds | None) -> None:
+def check_key(
+    shape: tuple[int | None, ...],
+    key: Any,
+    is_array: Callable[[Any], bool],
+    kind_of: Callable[[Any], str],
+    bounds: Bounds | None,
+) -> None:
     """Raise ``IndexError`` for an index array that is not integer or boolean, or an integer
     (array) index outside its axis.
 
@@ -43,15 +48,17 @@ def check_key(shape: tuple[int | None, ...], key: Any, is_array: Callable[[Any],
         elif part is Ellipsis:
             if not anchored:  # the parts after it index the last axes
                 anchored = True
-                axis = ndim - sum(_axes_used(p, is_array, kind_of) for p in parts[position + 1:])
+                axis = ndim - sum(_axes_used(p, is_array, kind_of) for p in parts[position + 1 :])
         elif is_array(part):
             dtype_kind = kind_of(part)
             if dtype_kind == "bool":
                 axis += part.ndim
                 continue
             if dtype_kind not in ("signed integer", "unsigned integer"):
-                raise IndexError(f"index arrays must have an integer or boolean dtype, not a {dtype_kind} "
-                                 f"one; cast the index with ut.astype(index, ut.int64)")
+                raise IndexError(
+                    f"index arrays must have an integer or boolean dtype, not a {dtype_kind} "
+                    f"one; cast the index with ut.astype(index, ut.int64)"
+                )
             extremes = bounds(part) if bounds is not None and 0 not in part.shape else None
             if extremes is not None:
                 _check_range(*extremes, axis, shape)

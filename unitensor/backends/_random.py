@@ -48,10 +48,10 @@ def _uniform(xp: Any, key: Any, n: int, dtype: Any, salt: str = "a") -> Any:
     """Uniform values in [0, 1): 24 random bits for 32-bit and smaller floats, 53 for float64."""
     high = bits(xp, key, n, _SALTS[salt])
     if xp.finfo(dtype).bits <= 32:
-        u = xp.astype(high >> 8, xp.float32) * (2.0 ** -24)
+        u = xp.astype(high >> 8, xp.float32) * (2.0**-24)
     else:
         low = bits(xp, key, n, _SALTS[salt] ^ 0xFFFFFFFF)
-        u = (xp.astype(high >> 5, xp.float64) * 2.0 ** 26 + xp.astype(low >> 6, xp.float64)) * 2.0 ** -53
+        u = (xp.astype(high >> 5, xp.float64) * 2.0**26 + xp.astype(low >> 6, xp.float64)) * 2.0**-53
     return u
 
 
@@ -65,18 +65,18 @@ def _normal(xp: Any, key: Any, n: int, dtype: Any) -> Any:
 def _truncated_normal(xp: Any, key: Any, n: int, dtype: Any, lower: float, upper: float) -> Any:
     """Standard normal values in [lower, upper], by rejection: redraw the values outside."""
     z = _normal(xp, key, n, dtype)
-    for attempt in range(1000):
+    for _attempt in range(1000):
         outside = (z < lower) | (z > upper)
         if not bool(xp.any(outside)):
             return z
         key = split(xp, key, 2)[1, ...]
         z = xp.where(outside, _normal(xp, key, n, dtype), z)
-    raise ValueError(f"truncated_normal(lower={lower}, upper={upper}): the interval holds almost no "
-                     "probability mass; widen it")
+    raise ValueError(
+        f"truncated_normal(lower={lower}, upper={upper}): the interval holds almost no probability mass; widen it"
+    )
 
 
-def draw(xp: Any, method: str, key: Any, shape: tuple[int, ...], dtype: Any, device: Any,
-         **params: Any) -> Any:
+def draw(xp: Any, method: str, key: Any, shape: tuple[int, ...], dtype: Any, device: Any, **params: Any) -> Any:
     """One draw of ``method`` (see ``Backend.random``) computed with namespace ``xp``."""
     n = math.prod(shape)
     if method == "uniform":

@@ -23,6 +23,7 @@ __all__ = ["CupyBackend"]
 
 _DLPACK_CPU = 1  # kDLCPU in DLPack's DLDeviceType
 
+
 class CupyBackend(Backend):
     """CuPy through ``array_api_compat.cupy``; devices ``cuda:0`` ... ``cuda:N-1``."""
 
@@ -50,8 +51,9 @@ class CupyBackend(Backend):
         self._map_dtypes({float16: np.dtype("float16")})  # CuPy has no bfloat16
         self._devices = [Device("cuda", i) for i in range(_device_count(cupy))]
         if not self._devices:
-            raise BackendError("CuPy is installed but no CUDA device is visible here; "
-                               "use the 'numpy' backend on this machine")
+            raise BackendError(
+                "CuPy is installed but no CUDA device is visible here; use the 'numpy' backend on this machine"
+            )
 
     # -- devices ---------------------------------------------------------------
 
@@ -74,8 +76,7 @@ class CupyBackend(Backend):
 
     # -- interchange ---------------------------------------------------------------
 
-    def asarray(self, obj: Any, dtype: Any = None, device: Device | None = None,
-                copy: bool | None = None) -> Any:
+    def asarray(self, obj: Any, dtype: Any = None, device: Device | None = None, copy: bool | None = None) -> Any:
         native = None if dtype is None else self.native_dtype(dtype)
         target = self.native_device(device if device is not None else self.default_device())
         with target:
@@ -83,16 +84,16 @@ class CupyBackend(Backend):
                 return self._cupy.asarray(obj, dtype=native)
             result = self._cupy.array(obj, dtype=native, copy=copy)
         if copy is False and result is not obj:
-            raise ValueError("asarray(copy=False) would have to copy this data onto the GPU; "
-                             "pass copy=None to allow it")
+            raise ValueError(
+                "asarray(copy=False) would have to copy this data onto the GPU; pass copy=None to allow it"
+            )
         return result
 
     def from_dlpack(self, obj: Any, device: Device | None = None, copy: bool | None = None) -> Any:
         if _on_host(obj):
             # host memory (NumPy, JAX on CPU ...) cannot be shared with a GPU: the copy is the move
             if copy is False:
-                raise BufferError("host data cannot reach a CUDA device without a copy; "
-                                  "pass copy=None to allow one")
+                raise BufferError("host data cannot reach a CUDA device without a copy; pass copy=None to allow one")
             from .numpy import from_dlpack_or_copy
 
             return self.asarray(from_dlpack_or_copy(obj), device=device, copy=True)

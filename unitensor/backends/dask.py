@@ -96,8 +96,10 @@ class DaskBackend(Backend):
         if keep:
             return list(dask.persist(*raws))
         computed = dask.compute(*raws)
-        return [self._da.from_array(self._np.asarray(value), chunks=_known_chunks(raw))
-                for value, raw in zip(computed, raws)]
+        return [
+            self._da.from_array(self._np.asarray(value), chunks=_known_chunks(raw))
+            for value, raw in zip(computed, raws)
+        ]
 
     def lazy_summary(self, raw: Any) -> str:
         chunks = repr(tuple(tuple(c) for c in raw.chunks))
@@ -105,8 +107,9 @@ class DaskBackend(Backend):
             chunks = f"{raw.chunksize} each, {raw.npartitions} in all"
         return f", chunks={chunks}"
 
-    def asarray(self, obj: Any, dtype: Any = None, device: Device | None = None,
-                copy: bool | None = None, chunks: Any = None) -> Any:
+    def asarray(
+        self, obj: Any, dtype: Any = None, device: Device | None = None, copy: bool | None = None, chunks: Any = None
+    ) -> Any:
         """A Dask array from Python data, a buffer, a NumPy or a Dask array.
 
         ``chunks`` is passed to :func:`dask.array.from_array` (``"auto"`` when
@@ -140,8 +143,7 @@ class DaskBackend(Backend):
 
     # -- random numbers -----------------------------------------------------------
 
-    def random(self, method: str, key: Any, shape: tuple[int, ...], dtype: Any, device: Any,
-               **params: Any) -> Any:
+    def random(self, method: str, key: Any, shape: tuple[int, ...], dtype: Any, device: Any, **params: Any) -> Any:
         """A lazy draw: NumPy's generator run as one task, so the values equal the NumPy backend's."""
         import dask
 
@@ -150,8 +152,7 @@ class DaskBackend(Backend):
         if device is not None:
             self.check_device(Device(str(device)))
         out_shape = (params["n"],) if method == "permutation" else shape
-        task = dask.delayed(numpy_random, pure=True)(key_seed(self.materialize(key)), method, shape, dtype,
-                                                     **params)
+        task = dask.delayed(numpy_random, pure=True)(key_seed(self.materialize(key)), method, shape, dtype, **params)
         return self._da.from_delayed(task, out_shape, dtype=dtype).rechunk("auto")
 
     # -- indexing --------------------------------------------------------------
@@ -184,20 +185,20 @@ class DaskBackend(Backend):
             return raw[None][mask[None]]
         if mask.ndim in (1, raw.ndim):
             return raw[mask]
-        rest = raw.shape[mask.ndim:]
+        rest = raw.shape[mask.ndim :]
         return self._reshape(raw, (-1, *rest))[self._reshape(mask, (-1,))]
 
     def _flat_index(self, raw: Any, key: Any) -> tuple[Any, tuple[int, ...], tuple[int, ...]]:
         """Integer (array) indices over the leading axes as one flat index into those axes."""
         da = self._da
         parts = key if isinstance(key, tuple) else (key,)
-        lead = raw.shape[:len(parts)]
+        lead = raw.shape[: len(parts)]
         indices = da.broadcast_arrays(*[da.asarray(p) for p in parts])
         flat = 0
         for index, size in zip(indices, lead):
             index = da.where(index < 0, index + size, index)  # negative indices count from the end
             flat = flat * size + index
-        return flat, tuple(indices[0].shape), tuple(raw.shape[len(parts):])
+        return flat, tuple(indices[0].shape), tuple(raw.shape[len(parts) :])
 
     def setitem(self, raw: Any, key: Any, value: Any) -> Any:
         """``raw[key] = value`` as a new lazy array (the input is left unchanged)."""
@@ -226,8 +227,7 @@ class DaskBackend(Backend):
             da.broadcast_to(da.asarray(value), selected)  # a value of the wrong shape is still an error
             return out  # nothing to write (Dask's __setitem__ fails on it)
         value = da.broadcast_to(da.asarray(value, dtype=raw.dtype), selected)
-        if isinstance(key, tuple) and any(isinstance(k, slice) and k.step is not None and k.step < 0
-                                          for k in key):
+        if isinstance(key, tuple) and any(isinstance(k, slice) and k.step is not None and k.step < 0 for k in key):
             # Dask fails on integers before a negative-step slice (IndexError in
             # dask.array.slicing.setitem_array): write through length-1 slices instead
             key = tuple(slice(k, k + 1 or None) if isinstance(k, int) else k for k in key)
@@ -244,14 +244,16 @@ class DaskBackend(Backend):
                     return _new_handle(da, raw)
                 value = value[0]
             return da.where(mask, value, raw)
-        rest = raw.shape[mask.ndim:]
+        rest = raw.shape[mask.ndim :]
         flat_mask = self._reshape(mask, (-1,))
         flat = self._reshape(raw, (-1, *rest))
         if value.ndim > len(rest) and value.shape[0] != 1:
             selected = int(flat_mask.sum().compute())
             if selected != value.shape[0]:  # Dask would cycle or cut the values silently
-                raise ValueError(f"cannot write {value.shape[0]} values to the {selected} elements the mask "
-                                 f"selects; give one value per selected element, or one value for all")
+                raise ValueError(
+                    f"cannot write {value.shape[0]} values to the {selected} elements the mask "
+                    f"selects; give one value per selected element, or one value for all"
+                )
             # one value per selected element: the k-th True takes value[k]
             position = da.maximum(da.cumsum(flat_mask.astype("int64")) - 1, 0)
             value = value[position]
@@ -290,7 +292,8 @@ class DaskBackend(Backend):
             "linalg.det": lambda x, /: gufunc(npl.det, "(m,m)->()", x),
             "linalg.eigvalsh": lambda x, /, *, UPLO="L": gufunc(npl.eigvalsh, "(m,m)->(m)", x, UPLO=UPLO),
             "linalg.eigh": lambda x, /, *, UPLO="L": self._named(
-                "EighResult", gufunc(npl.eigh, "(m,m)->(m),(m,m)", x, UPLO=UPLO)),
+                "EighResult", gufunc(npl.eigh, "(m,m)->(m),(m,m)", x, UPLO=UPLO)
+            ),
             "linalg.slogdet": lambda x, /: self._named("SlogdetResult", gufunc(npl.slogdet, "(m,m)->(),()", x)),
             # NumPy's eig gives real results where the eigenvalues are real: the standard asks for complex
             "linalg.eigvals": lambda x, /: gufunc(_complex(npl.eigvals), "(m,m)->(m)", x),
@@ -309,8 +312,14 @@ class DaskBackend(Backend):
             table[f"fft.{name}"] = self._fft(name)
         return table
 
-    def _gufunc(self, function: Callable[..., Any], signature: str, *arrays: Any,
-                sizes: dict[str, int] | None = None, **kwargs: Any) -> Any:
+    def _gufunc(
+        self,
+        function: Callable[..., Any],
+        signature: str,
+        *arrays: Any,
+        sizes: dict[str, int] | None = None,
+        **kwargs: Any,
+    ) -> Any:
         """``function`` (a NumPy routine over the core dimensions) applied lazily, block by block.
 
         The core dimensions are merged into one chunk; the loop dimensions
@@ -326,8 +335,9 @@ class DaskBackend(Backend):
                 return tuple(da.from_array(self._np.asarray(part)) for part in result)
             return da.from_array(self._np.asarray(result))
         dtypes = self._output_dtypes(function, signature, arrays, kwargs)
-        return da.apply_gufunc(function, signature, *arrays, output_dtypes=dtypes, output_sizes=sizes,
-                               allow_rechunk=True, **kwargs)
+        return da.apply_gufunc(
+            function, signature, *arrays, output_dtypes=dtypes, output_sizes=sizes, allow_rechunk=True, **kwargs
+        )
 
     def _with_rtol(self, function: Callable[..., Any], signature: str, x: Any, rtol: Any) -> Any:
         """``pinv`` or ``matrix_rank`` of a stack; an array ``rtol`` broadcasts against the stack's batch shape.
@@ -340,8 +350,9 @@ class DaskBackend(Backend):
         inputs, _, outputs = signature.partition("->")
         return self._gufunc(lambda a, tolerance: function(a, rtol=tolerance), f"{inputs},()->{outputs}", x, rtol)
 
-    def _output_dtypes(self, function: Callable[..., Any], signature: str, arrays: tuple[Any, ...],
-                       kwargs: dict[str, Any]) -> Any:
+    def _output_dtypes(
+        self, function: Callable[..., Any], signature: str, arrays: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> Any:
         """Run ``function`` on a tiny well-conditioned sample to learn its output dtypes."""
         np = self._np
         inputs, _, outputs = signature.partition("->")
@@ -362,8 +373,7 @@ class DaskBackend(Backend):
         """The standard's named tuple (``EighResult`` ...) holding ``parts``."""
         return getattr(self.xp.linalg, kind)(*parts)
 
-    def _arange(self, start: Any, /, stop: Any = None, step: Any = 1, *, dtype: Any = None,
-                device: Any = None) -> Any:
+    def _arange(self, start: Any, /, stop: Any = None, step: Any = 1, *, dtype: Any = None, device: Any = None) -> Any:
         if dtype is not None:
             # NumPy builds the first two values in the dtype and raises for bool beyond two values or
             # for values the dtype cannot hold (OverflowError); Dask would raise only when computed
@@ -376,8 +386,9 @@ class DaskBackend(Backend):
                 return self._da.from_array(head)
         return self.xp.arange(start, stop, step, dtype=dtype, device=device)
 
-    def _eye(self, n_rows: int, n_cols: int | None = None, /, *, k: int = 0, dtype: Any = None,
-             device: Any = None) -> Any:
+    def _eye(
+        self, n_rows: int, n_cols: int | None = None, /, *, k: int = 0, dtype: Any = None, device: Any = None
+    ) -> Any:
         # dask.array.eye builds a broken graph when n_cols != n_rows (a chunk
         # key goes missing at compute time); this builds the same lazily.
         da = self._da
@@ -433,14 +444,22 @@ class DaskBackend(Backend):
         npx, da = self._npx, self._da
         size = x.shape[axis]
         indices = da.where(indices < 0, indices + size, indices)
-        moved = self._gufunc(lambda a, i: npx.take_along_axis(a, i, axis=-1), "(n),(m)->(m)",
-                             da.moveaxis(x, axis, -1), da.moveaxis(indices, axis, -1))
+        moved = self._gufunc(
+            lambda a, i: npx.take_along_axis(a, i, axis=-1),
+            "(n),(m)->(m)",
+            da.moveaxis(x, axis, -1),
+            da.moveaxis(indices, axis, -1),
+        )
         return da.moveaxis(moved, -1, axis)
 
     def _cross(self, x1: Any, x2: Any, /, *, axis: int = -1) -> Any:
         da = self._da
-        moved = self._gufunc(lambda a, b: self._npx.linalg.cross(a, b, axis=-1), "(three),(three)->(three)",
-                             da.moveaxis(x1, axis, -1), da.moveaxis(x2, axis, -1))
+        moved = self._gufunc(
+            lambda a, b: self._npx.linalg.cross(a, b, axis=-1),
+            "(three),(three)->(three)",
+            da.moveaxis(x1, axis, -1),
+            da.moveaxis(x2, axis, -1),
+        )
         return da.moveaxis(moved, -1, axis)
 
     def _solve(self, x1: Any, x2: Any, /) -> Any:
@@ -451,8 +470,9 @@ class DaskBackend(Backend):
     def _svd(self, x: Any, /, *, full_matrices: bool = True) -> Any:
         m, n = x.shape[-2:]
         signature = "(m,n)->(m,m),(k),(n,n)" if full_matrices else "(m,n)->(m,k),(k),(k,n)"
-        parts = self._gufunc(lambda a: tuple(self._npx.linalg.svd(a, full_matrices=full_matrices)),
-                             signature, x, sizes={"k": min(m, n)})
+        parts = self._gufunc(
+            lambda a: tuple(self._npx.linalg.svd(a, full_matrices=full_matrices)), signature, x, sizes={"k": min(m, n)}
+        )
         return self._named("SVDResult", parts)
 
     def _qr(self, x: Any, /, *, mode: str = "reduced") -> Any:
@@ -460,8 +480,7 @@ class DaskBackend(Backend):
         signature = {"reduced": "(m,n)->(m,k),(k,n)", "complete": "(m,n)->(m,m),(m,n)"}.get(mode)
         if signature is None:
             raise ValueError(f"qr() mode must be 'reduced' or 'complete', not {mode!r}")
-        parts = self._gufunc(lambda a: tuple(self._npx.linalg.qr(a, mode=mode)), signature, x,
-                             sizes={"k": min(m, n)})
+        parts = self._gufunc(lambda a: tuple(self._npx.linalg.qr(a, mode=mode)), signature, x, sizes={"k": min(m, n)})
         return self._named("QRResult", parts)
 
     def _repeat(self, x: Any, repeats: Any, /, *, axis: int | None = None) -> Any:
@@ -518,9 +537,15 @@ class DaskBackend(Backend):
 
 #: FFT name -> (length of the last transformed axis, kind of output)
 _FFT_KINDS = {
-    "fft": ("same", "complex"), "ifft": ("same", "complex"), "fftn": ("same", "complex"),
-    "ifftn": ("same", "complex"), "rfft": ("half", "complex"), "rfftn": ("half", "complex"),
-    "ihfft": ("half", "complex"), "irfft": ("double", "real"), "irfftn": ("double", "real"),
+    "fft": ("same", "complex"),
+    "ifft": ("same", "complex"),
+    "fftn": ("same", "complex"),
+    "ifftn": ("same", "complex"),
+    "rfft": ("half", "complex"),
+    "rfftn": ("half", "complex"),
+    "ihfft": ("half", "complex"),
+    "irfft": ("double", "real"),
+    "irfftn": ("double", "real"),
     "hfft": ("double", "real"),
 }
 
@@ -533,8 +558,10 @@ def _known_chunks(raw: Any) -> Any:
 def _check_nonempty(name: str, x: Any, axis: Any) -> None:
     axes = range(x.ndim) if axis is None else (axis if isinstance(axis, tuple) else (axis,))
     if any(x.shape[a] == 0 for a in axes):
-        raise ValueError(f"{name}() of an empty array or axis has no result (the reduction has no identity); "
-                         f"got shape {tuple(x.shape)}")
+        raise ValueError(
+            f"{name}() of an empty array or axis has no result (the reduction has no identity); "
+            f"got shape {tuple(x.shape)}"
+        )
 
 
 def _new_handle(da: Any, raw: Any) -> Any:
@@ -550,8 +577,9 @@ def _array_parts(key: Any, array_type: type) -> list[Any]:
 def _is_integer_array_key(key: Any, array_type: type) -> bool:
     """Whether ``key`` is the standard's integer array index: only ints and integer arrays."""
     parts = key if isinstance(key, tuple) else (key,)
-    return all(isinstance(part, int) or (isinstance(part, array_type) and part.dtype.kind in "iu")
-               for part in parts) and any(isinstance(part, array_type) for part in parts)
+    return all(
+        isinstance(part, int) or (isinstance(part, array_type) and part.dtype.kind in "iu") for part in parts
+    ) and any(isinstance(part, array_type) for part in parts)
 
 
 def _needs_flat_index(key: Any, arrays: list[Any], array_type: type) -> bool:

@@ -55,24 +55,38 @@ __all__ = ["JaxBackend"]
 _X64_DTYPES = frozenset({float64, int64, uint64, complex128})
 _X64_NAMES = frozenset(d.name for d in _X64_DTYPES) | {"double", "long", "cdouble"}
 #: Python scalar types -> the dtype names JAX gives them without and with x64 (the default dtypes)
-_SCALAR_DTYPES = {bool: ("bool", "bool"), int: ("int32", "int64"), float: ("float32", "float64"),
-                  complex: ("complex64", "complex128")}
+_SCALAR_DTYPES = {
+    bool: ("bool", "bool"),
+    int: ("int32", "int64"),
+    float: ("float32", "float64"),
+    complex: ("complex64", "complex128"),
+}
 
 #: JAX platform names -> unitensor device types (JAX calls NVIDIA and AMD GPUs "gpu")
 _PLATFORMS = {"cpu": "cpu", "gpu": "cuda", "cuda": "cuda", "rocm": "cuda"}
 
 #: complex functions whose branch cut JAX places without the sign of zero, and their symmetry
-_BRANCH_CUT_SYMMETRY = {"sqrt": "conjugate", "acos": "conjugate", "acosh": "conjugate", "asin": "conjugate",
-                        "atanh": "conjugate", "asinh": "odd", "atan": "odd"}
+_BRANCH_CUT_SYMMETRY = {
+    "sqrt": "conjugate",
+    "acos": "conjugate",
+    "acosh": "conjugate",
+    "asin": "conjugate",
+    "atanh": "conjugate",
+    "asinh": "odd",
+    "atan": "odd",
+}
 
 #: functions (besides the binary elementwise ones) whose shape errors JAX raises as TypeError
 _SHAPE_CHECKED = ["reshape", "concat", "matmul", "linalg.matmul", "tensordot", "linalg.tensordot"]
 #: JAX's messages for operands whose shapes do not fit together
-_SHAPE_ERROR = re.compile(r"incompatible shapes|cannot reshape|cannot concatenate|contracting dimensions",
-                          re.IGNORECASE)
+_SHAPE_ERROR = re.compile(
+    r"incompatible shapes|cannot reshape|cannot concatenate|contracting dimensions", re.IGNORECASE
+)
 
-_X64_HINT = ("enable JAX's 64-bit mode with jax.config.update('jax_enable_x64', True) at the start of the "
-             "program (or set the environment variable JAX_ENABLE_X64=1 before jax is imported)")
+_X64_HINT = (
+    "enable JAX's 64-bit mode with jax.config.update('jax_enable_x64', True) at the start of the "
+    "program (or set the environment variable JAX_ENABLE_X64=1 before jax is imported)"
+)
 
 #: errors JAX raises when DLPack cannot share a buffer (strided or read-only sources)
 _DLPACK_FAILURES = (BufferError, RuntimeError, TypeError, ValueError)
@@ -177,9 +191,13 @@ class JaxBackend(Backend):
         from .._namespace import BINARY
 
         fixed: dict[str, Any] = {
-            "searchsorted": self._searchsorted, "full": self._full, "arange": self._arange,
-            "cumulative_prod": self._cumulative_prod, "pow": self._pow,
-            "any": self._truth_reduction("any"), "all": self._truth_reduction("all"),
+            "searchsorted": self._searchsorted,
+            "full": self._full,
+            "arange": self._arange,
+            "cumulative_prod": self._cumulative_prod,
+            "pow": self._pow,
+            "any": self._truth_reduction("any"),
+            "all": self._truth_reduction("all"),
             **{name: self._branch_cut_aware(name, symmetry) for name, symmetry in _BRANCH_CUT_SYMMETRY.items()},
         }
         for name in [*BINARY, *_SHAPE_CHECKED]:
@@ -278,10 +296,10 @@ class JaxBackend(Backend):
             except AttributeError:
                 raise BackendError(
                     f"the {self.name} backend has no {name}(); convert the Tensor with .to(backend=...) to a "
-                    f"backend that has it (e.g. 'numpy'), or add an override to the backend") from None
+                    f"backend that has it (e.g. 'numpy'), or add an override to the backend"
+                ) from None
         self._complete[name] = complete
-        self._functions[name] = getattr(complete, "__wrapped__", complete) if name in _error_translated() \
-            else complete
+        self._functions[name] = getattr(complete, "__wrapped__", complete) if name in _error_translated() else complete
         return complete
 
     def _astype(self, x: Any, dtype: Any, /, *, copy: bool = True, device: Any = None) -> Any:
@@ -310,8 +328,9 @@ class JaxBackend(Backend):
             if not limits.min <= value <= limits.max:
                 raise OverflowError(f"Python integer {value} out of bounds for {dtype}")
 
-    def _cumulative_prod(self, x: Any, /, *, axis: int | None = None, dtype: Any = None,
-                         include_initial: bool = False) -> Any:
+    def _cumulative_prod(
+        self, x: Any, /, *, axis: int | None = None, dtype: Any = None, include_initial: bool = False
+    ) -> Any:
         # jnp.cumulative_prod keeps narrow integer dtypes; the standard accumulates them in the
         # default integer dtype, as jnp.cumulative_sum does: https://github.com/jax-ml/jax/issues/37920
         if dtype is None and x.dtype.kind in "biu":
@@ -328,8 +347,7 @@ class JaxBackend(Backend):
             return None
         return self._np.dtype(f"{'u' if kind == 'u' else ''}int{bits}")
 
-    def _arange(self, start: Any, /, stop: Any = None, step: Any = 1, *, dtype: Any = None,
-                device: Any = None) -> Any:
+    def _arange(self, start: Any, /, stop: Any = None, step: Any = 1, *, dtype: Any = None, device: Any = None) -> Any:
         if dtype is None or dtype != self._np.dtype(bool):
             return self.xp.arange(start, stop, step, dtype=dtype, device=device)
         # XLA's iota has no bool; NumPy, the reference, counts in integers for up to two elements
@@ -485,8 +503,9 @@ class JaxBackend(Backend):
 
     # -- interchange ---------------------------------------------------------------
 
-    def asarray(self, obj: Any, dtype: DType | None = None, device: Device | None = None,
-                copy: bool | None = None) -> Any:
+    def asarray(
+        self, obj: Any, dtype: DType | None = None, device: Device | None = None, copy: bool | None = None
+    ) -> Any:
         if dtype is None:
             self._check_source_dtype(obj)
         native = None if dtype is None else self.native_dtype(dtype)
@@ -501,8 +520,10 @@ class JaxBackend(Backend):
 
     def _asarray_no_copy(self, obj: Any, native: Any, device: Device | None) -> Any:
         if not hasattr(obj, "__dlpack__"):
-            raise ValueError(f"copy=False: a JAX array cannot share the memory of a {type(obj).__name__}; "
-                             "pass copy=None to allow a copy")
+            raise ValueError(
+                f"copy=False: a JAX array cannot share the memory of a {type(obj).__name__}; "
+                "pass copy=None to allow a copy"
+            )
         raw = self.from_dlpack(obj, device=device, copy=False)
         if native is not None and raw.dtype != native:
             raise ValueError(f"copy=False: casting {raw.dtype} data to {native} needs a copy; pass copy=None")
@@ -555,16 +576,17 @@ class JaxBackend(Backend):
             values, indices = jax.lax.top_k(jnp.moveaxis(x, axis, -1), k)  # the last axis only
             return jnp.moveaxis(values, -1, axis), jnp.moveaxis(indices, -1, axis)
 
-        return {"einsum": jnp.einsum, "top_k": top_k,
-                "softmax": lambda x, /, *, axis=-1: jax.nn.softmax(x, axis=axis),
-                "log_softmax": lambda x, /, *, axis=-1: jax.nn.log_softmax(x, axis=axis),
-                "logsumexp": lambda x, /, *, axis=None, keepdims=False: jax.nn.logsumexp(
-                    x, axis=axis, keepdims=keepdims)}
+        return {
+            "einsum": jnp.einsum,
+            "top_k": top_k,
+            "softmax": lambda x, /, *, axis=-1: jax.nn.softmax(x, axis=axis),
+            "log_softmax": lambda x, /, *, axis=-1: jax.nn.log_softmax(x, axis=axis),
+            "logsumexp": lambda x, /, *, axis=None, keepdims=False: jax.nn.logsumexp(x, axis=axis, keepdims=keepdims),
+        }
 
     # -- random numbers ----------------------------------------------------------
 
-    def random(self, method: str, key: Any, shape: tuple[int, ...], dtype: Any, device: Any,
-               **params: Any) -> Any:
+    def random(self, method: str, key: Any, shape: tuple[int, ...], dtype: Any, device: Any, **params: Any) -> Any:
         """jax.random on the key's two words (a raw threefry key): traceable, so it works under jax.jit."""
         random = self._jax.random
         if method == "uniform":
@@ -672,7 +694,7 @@ def _unsigned_scalars(args: tuple[Any, ...]) -> tuple[Any, ...] | None:
         return None
     dtype = arrays[0].dtype
     limit = 2 ** (8 * dtype.itemsize)
-    if not any(type(a) is int and 2 ** 63 <= a < limit for a in args):
+    if not any(type(a) is int and 2**63 <= a < limit for a in args):
         return None
     import jax.numpy as jnp
 
@@ -681,8 +703,10 @@ def _unsigned_scalars(args: tuple[Any, ...]) -> tuple[Any, ...] | None:
 
 def _x64_message(dtype_name: str, converting: bool = False) -> str:
     what = f"cannot convert {dtype_name} data to" if converting else f"cannot hold {dtype_name} data on"
-    return (f"{what} the jax backend while JAX's 64-bit mode is off (JAX would silently use a "
-            f"32-bit dtype instead); {_X64_HINT}, or cast to a 32-bit dtype first")
+    return (
+        f"{what} the jax backend while JAX's 64-bit mode is off (JAX would silently use a "
+        f"32-bit dtype instead); {_X64_HINT}, or cast to a 32-bit dtype first"
+    )
 
 
 def _device_from_jax(jax_device: Any) -> Device:

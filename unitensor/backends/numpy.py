@@ -19,10 +19,12 @@ __all__ = ["NumpyBackend", "from_dlpack_or_copy", "half_dtypes", "key_seed", "nu
 #: standard functions that array_api_compat 1.16 replaces with a wrapper of its own on
 #: NumPy 2.x; every other standard function it exports is NumPy's own object
 #: (tests/test_numpy_fast_paths.py checks this against the installed array_api_compat)
-COMPAT_WRAPPED = frozenset("""arange argsort ceil clip count_nonzero cumulative_prod cumulative_sum empty
+COMPAT_WRAPPED = frozenset(
+    """arange argsort ceil clip count_nonzero cumulative_prod cumulative_sum empty
 empty_like eye floor full full_like linspace matmul matrix_transpose nonzero ones ones_like permute_dims sign
 sort std take_along_axis tensordot trunc unique_all unique_counts unique_inverse unique_values var zeros
-zeros_like""".split())
+zeros_like""".split()
+)
 
 
 #: Python scalars NumPy >= 2 treats as weak (the array's dtype wins within its kind)
@@ -141,8 +143,7 @@ class NumpyBackend(Backend):
         raw[key] = value
         return raw
 
-    def asarray(self, obj: Any, dtype: Any = None, device: Device | None = None,
-                copy: bool | None = None) -> Any:
+    def asarray(self, obj: Any, dtype: Any = None, device: Device | None = None, copy: bool | None = None) -> Any:
         if device is not None:
             self.check_device(device)
         native = None if dtype is None else self.native_dtype(dtype)
@@ -161,8 +162,7 @@ class NumpyBackend(Backend):
     def extras(self) -> dict[str, Callable[..., Any]]:
         return {"einsum": self._np.einsum}
 
-    def random(self, method: str, key: Any, shape: tuple[int, ...], dtype: Any, device: Any,
-               **params: Any) -> Any:
+    def random(self, method: str, key: Any, shape: tuple[int, ...], dtype: Any, device: Any, **params: Any) -> Any:
         if device is not None:
             self.check_device(Device(str(device)))
         return numpy_random(key_seed(key), method, shape, dtype, **params)
@@ -174,9 +174,13 @@ class NumpyBackend(Backend):
         """``x.clip(min, max)`` for a floating array and real Python bounds (~10x cheaper than
         array_api_compat's ``clip``): NumPy >= 2 then keeps ``x``'s dtype as the standard does.
         Everything else (integer arrays, array or NaN bounds, no bound) goes through compat."""
-        if (type(x) is self._np.ndarray and x.dtype.kind == "f" and (min is not None or max is not None)
-                and (min is None or (type(min) in _REAL_SCALARS and min == min))
-                and (max is None or (type(max) in _REAL_SCALARS and max == max))):
+        if (
+            type(x) is self._np.ndarray
+            and x.dtype.kind == "f"
+            and (min is not None or max is not None)
+            and (min is None or (type(min) in _REAL_SCALARS and min == min))
+            and (max is None or (type(max) in _REAL_SCALARS and max == max))
+        ):
             return x.clip(min, max)
         return self.xp.clip(x, min, max)
 
@@ -226,8 +230,9 @@ def _truncated(rng: Any, shape: tuple[int, ...], dtype: Any, lower: float, upper
         if not count:
             return out
         out[outside] = rng.standard_normal(count, dtype=dtype)
-    raise ValueError(f"truncated_normal(lower={lower}, upper={upper}): the interval holds almost no "
-                     "probability mass; widen it")
+    raise ValueError(
+        f"truncated_normal(lower={lower}, upper={upper}): the interval holds almost no probability mass; widen it"
+    )
 
 
 def half_dtypes() -> dict[Any, Any]:
@@ -251,8 +256,9 @@ def _version(version: str) -> tuple[int, int]:
 
 
 def _reduction(reduce: Callable[..., Any]) -> Callable[..., Any]:
-    def reduction(x: Any, /, *, axis: int | tuple[int, ...] | None = None, dtype: Any = None,
-                  keepdims: bool = False) -> Any:
+    def reduction(
+        x: Any, /, *, axis: int | tuple[int, ...] | None = None, dtype: Any = None, keepdims: bool = False
+    ) -> Any:
         return reduce(x, axis=axis, dtype=dtype, keepdims=keepdims)
 
     reduction.__name__ = reduce.__name__

@@ -66,12 +66,15 @@ class StrictBackend(Backend):
         try:
             raw[key] = value
         except IndexError as exc:
-            if any(isinstance(part, self.array_types) and self.xp.isdtype(part.dtype, "integral")
-                   for part in (key if isinstance(key, tuple) else (key,))):
+            if any(
+                isinstance(part, self.array_types) and self.xp.isdtype(part.dtype, "integral")
+                for part in (key if isinstance(key, tuple) else (key,))
+            ):
                 raise IndexError(
                     "writes through integer-array keys are implementation-defined in the array API standard "
                     "(2025.12), so the strict backend, which rejects non-portable code, does not allow them; "
-                    "write through a boolean mask or slices, or use another backend") from exc
+                    "write through a boolean mask or slices, or use another backend"
+                ) from exc
             raise
         return raw
 

@@ -127,18 +127,27 @@ class TorchBackend(Backend):
             for name in ("sum", "prod", "cumulative_sum", "cumulative_prod", "linalg.trace")
         }
         table.update({name: self._checked_binary(getattr(xp, name)) for name in BINARY})
-        table.update(unique_all=self._unique_all, unique_counts=self._unique_counts,
-                     unique_inverse=self._unique_inverse, unique_values=self._unique_values)
+        table.update(
+            unique_all=self._unique_all,
+            unique_counts=self._unique_counts,
+            unique_inverse=self._unique_inverse,
+            unique_values=self._unique_values,
+        )
         # torch.linalg returns torch.return_types structseqs, not the standard's named tuples
-        for name, result in (("eig", EigResult), ("eigh", EighResult), ("qr", QRResult), ("slogdet", SlogdetResult),
-                             ("svd", SVDResult)):
+        for name, result in (
+            ("eig", EigResult),
+            ("eigh", EighResult),
+            ("qr", QRResult),
+            ("slogdet", SlogdetResult),
+            ("svd", SVDResult),
+        ):
             table[f"linalg.{name}"] = _named(result, getattr(xp.linalg, name))
         # reducing over no axis (axis=()): torch reduces over all of them, or fails
         table["var"] = _no_axes(_fractional_correction(xp.var, None), "axis", self._variance_of_one)
-        table["std"] = _no_axes(_fractional_correction(xp.std, xp.var), "axis",
-                                lambda x, **kw: torch.sqrt(self._variance_of_one(x, **kw)))
-        table["count_nonzero"] = _no_axes(xp.count_nonzero, "axis",
-                                          lambda x, keepdims=False: (x != 0).to(torch.int64))
+        table["std"] = _no_axes(
+            _fractional_correction(xp.std, xp.var), "axis", lambda x, **kw: torch.sqrt(self._variance_of_one(x, **kw))
+        )
+        table["count_nonzero"] = _no_axes(xp.count_nonzero, "axis", lambda x, keepdims=False: (x != 0).to(torch.int64))
         table["linalg.vector_norm"] = _no_axes(_empty_max_norm(xp.linalg.vector_norm), "axis", _norm_of_one)
         for name in ("fft.fftshift", "fft.ifftshift"):
             table[name] = _no_axes(_lookup(xp, name), "axes", lambda x, **kw: x.clone())
@@ -180,10 +189,12 @@ class TorchBackend(Backend):
         except AttributeError:
             raise BackendError(
                 f"the {self.name} backend has no {name}(); convert the Tensor with .to(backend=...) to a "
-                f"backend that has it (e.g. 'numpy'), or add an override to the backend") from None
+                f"backend that has it (e.g. 'numpy'), or add an override to the backend"
+            ) from None
 
-    def _direct(self, name: str, complete: Callable[..., Any],
-                checked: Callable[..., Any]) -> tuple[Callable[..., Any], Callable[..., Any]]:
+    def _direct(
+        self, name: str, complete: Callable[..., Any], checked: Callable[..., Any]
+    ) -> tuple[Callable[..., Any], Callable[..., Any]]:
         """The fast paths' and the slow path's implementations of ``name``: torch itself for the common call.
 
         Each ``array_api_compat`` wrapper costs 0.3-6 us (``matmul`` computes
@@ -299,8 +310,9 @@ class TorchBackend(Backend):
                 try:
                     torch.broadcast_shapes(*shapes)
                 except RuntimeError:
-                    raise ValueError(f"{function.__name__}(): shapes {shapes[0]} and {shapes[1]} do not "
-                                     f"broadcast together") from error
+                    raise ValueError(
+                        f"{function.__name__}(): shapes {shapes[0]} and {shapes[1]} do not broadcast together"
+                    ) from error
                 if not (integer_division and "ZeroDivisionError" in str(error)):
                     raise
             if not isinstance(x2, torch.Tensor):  # a Python 0
@@ -321,8 +333,9 @@ class TorchBackend(Backend):
         flat = x.reshape(-1)
         if not flat.is_complex():
             return torch.unique(flat, sorted=True, return_inverse=True, return_counts=True)
-        pairs, inverse, counts = torch.unique(torch.view_as_real(flat.resolve_conj()), dim=0, sorted=True,
-                                              return_inverse=True, return_counts=True)
+        pairs, inverse, counts = torch.unique(
+            torch.view_as_real(flat.resolve_conj()), dim=0, sorted=True, return_inverse=True, return_counts=True
+        )
         return torch.view_as_complex(pairs.contiguous()), inverse, counts
 
     def _unique_all(self, x: Any, /) -> UniqueAllResult:
@@ -361,7 +374,7 @@ class TorchBackend(Backend):
         # no complex kernel: search the ranks of the values in NumPy's (real, imag) order instead
         x2 = torch.as_tensor(x2, dtype=x1.dtype, device=x1.device)
         _, inverse, _ = self._unique(torch.cat([x1.reshape(-1), x2.reshape(-1)]))
-        ranks1, ranks2 = inverse[:x1.numel()], inverse[x1.numel():].reshape(x2.shape)
+        ranks1, ranks2 = inverse[: x1.numel()], inverse[x1.numel() :].reshape(x2.shape)
         return self.xp.searchsorted(ranks1, ranks2, **kwargs)
 
     def _variance_of_one(self, x: Any, /, *, correction: float = 0.0, keepdims: bool = False) -> Any:
@@ -372,8 +385,9 @@ class TorchBackend(Backend):
         torch = self._torch
 
         def call(*args: Any, **kwargs: Any) -> Any:
-            args = tuple(a.to(torch.uint8) if isinstance(a, torch.Tensor) and a.dtype == torch.bool else a
-                         for a in args)
+            args = tuple(
+                a.to(torch.uint8) if isinstance(a, torch.Tensor) and a.dtype == torch.bool else a for a in args
+            )
             return function(*args, **kwargs)
 
         call.__name__ = function.__name__
@@ -465,25 +479,31 @@ class TorchBackend(Backend):
             return tuple(self._index_key(k) for k in key)
         if isinstance(key, self._torch.Tensor) and key.dtype not in self._index_dtypes:
             if key.dtype.is_floating_point or key.dtype.is_complex:  # torch would truncate it to int64
-                raise IndexError(f"index arrays must have an integer or boolean dtype, not "
-                                 f"{self.dtype_of(key)}; cast the index with ut.astype(index, ut.int64)")
+                raise IndexError(
+                    f"index arrays must have an integer or boolean dtype, not "
+                    f"{self.dtype_of(key)}; cast the index with ut.astype(index, ut.int64)"
+                )
             return key.to(self._torch.int64)
         return key
 
     # -- interchange ---------------------------------------------------------------
 
-    def asarray(self, obj: Any, dtype: DType | None = None, device: Device | None = None,
-                copy: bool | None = None) -> Any:
+    def asarray(
+        self, obj: Any, dtype: DType | None = None, device: Device | None = None, copy: bool | None = None
+    ) -> Any:
         kwargs = self.native_placement(dtype, device)
         if copy is False and isinstance(obj, (list, tuple, int, float, complex, bool)):
-            raise ValueError("asarray(copy=False) cannot wrap Python data without copying it; "
-                             "pass copy=None or copy=True")
+            raise ValueError(
+                "asarray(copy=False) cannot wrap Python data without copying it; pass copy=None or copy=True"
+            )
         if isinstance(obj, (list, tuple)) and _holds_arrays(obj):
             obj = _as_lists(obj)  # torch.asarray cannot infer a dtype from a list of 0-d Tensors
         if isinstance(obj, self._np.ndarray) and not _torch_can_share(obj):
             if copy is False:
-                raise ValueError("torch cannot share this NumPy array's memory (read-only, negative "
-                                 "strides or non-native byte order); pass copy=None to allow a copy")
+                raise ValueError(
+                    "torch cannot share this NumPy array's memory (read-only, negative "
+                    "strides or non-native byte order); pass copy=None to allow a copy"
+                )
             obj, copy = self._np.array(obj, dtype=obj.dtype.newbyteorder("="), copy=True), None
         if isinstance(obj, self._np.ndarray) and obj.dtype.name == "bfloat16":
             raw = self._from_numpy(obj if copy is not True else obj.copy())
@@ -531,8 +551,10 @@ class TorchBackend(Backend):
         if _torch_can_share(array):
             return array
         if copy is False:
-            raise BufferError("torch cannot share this array's memory (it is read-only, has negative strides "
-                              "or a non-native byte order); pass copy=None to allow a copy")
+            raise BufferError(
+                "torch cannot share this array's memory (it is read-only, has negative strides "
+                "or a non-native byte order); pass copy=None to allow a copy"
+            )
         return self._np.array(array, dtype=array.dtype.newbyteorder("="), copy=True)
 
     @staticmethod
@@ -548,8 +570,7 @@ class TorchBackend(Backend):
 
     def dlpack_source(self, raw: Any) -> Any:
         if raw.requires_grad:
-            raise RuntimeError(
-                "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
+            raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
         return _resolved(raw)
 
     def host_numpy(self, raw: Any) -> Any:
@@ -570,13 +591,15 @@ class TorchBackend(Backend):
         return host.numpy()
 
     def _bfloat16_numpy(self) -> Any:
-        from .numpy import half_dtypes
         from .._dtypes import bfloat16
+        from .numpy import half_dtypes
 
         native = half_dtypes().get(bfloat16)
         if native is None:
-            raise TypeError("exporting bfloat16 to NumPy needs ml_dtypes (pip install ml_dtypes); "
-                            "or cast first with ut.astype(t, ut.float32)")
+            raise TypeError(
+                "exporting bfloat16 to NumPy needs ml_dtypes (pip install ml_dtypes); "
+                "or cast first with ut.astype(t, ut.float32)"
+            )
         return native
 
     # -- unitensor.extras ------------------------------------------------------------
@@ -591,14 +614,17 @@ class TorchBackend(Backend):
             values, indices = torch.topk(x, k, dim=axis)
             return values, indices
 
-        return {"einsum": torch.einsum, "logsumexp": logsumexp, "top_k": top_k,
-                "softmax": lambda x, /, *, axis=-1: torch.softmax(x, dim=axis),
-                "log_softmax": lambda x, /, *, axis=-1: torch.log_softmax(x, dim=axis)}
+        return {
+            "einsum": torch.einsum,
+            "logsumexp": logsumexp,
+            "top_k": top_k,
+            "softmax": lambda x, /, *, axis=-1: torch.softmax(x, dim=axis),
+            "log_softmax": lambda x, /, *, axis=-1: torch.log_softmax(x, dim=axis),
+        }
 
     # -- random numbers --------------------------------------------------------------
 
-    def random(self, method: str, key: Any, shape: tuple[int, ...], dtype: Any, device: Any,
-               **params: Any) -> Any:
+    def random(self, method: str, key: Any, shape: tuple[int, ...], dtype: Any, device: Any, **params: Any) -> Any:
         """One draw with a torch.Generator seeded from the key (its CPU and CUDA streams differ)."""
         from .numpy import key_seed
 
@@ -654,14 +680,21 @@ class TorchBackend(Backend):
         with torch.enable_grad():
             outputs, aux = fun(*inputs)
 
-        def vjp_fn(cotangents: tuple[Any, ...], create_graph: bool = True, retain_graph: bool = True) -> tuple[Any, ...]:
+        def vjp_fn(
+            cotangents: tuple[Any, ...], create_graph: bool = True, retain_graph: bool = True
+        ) -> tuple[Any, ...]:
             live = [(out, ct) for out, ct in zip(outputs, cotangents) if out.requires_grad]
             grads: Any = (None,) * len(inputs)
             if live:
                 with torch.enable_grad():
-                    grads = torch.autograd.grad([out for out, _ in live], inputs, [ct for _, ct in live],
-                                                create_graph=create_graph, retain_graph=retain_graph,
-                                                allow_unused=True)
+                    grads = torch.autograd.grad(
+                        [out for out, _ in live],
+                        inputs,
+                        [ct for _, ct in live],
+                        create_graph=create_graph,
+                        retain_graph=retain_graph,
+                        allow_unused=True,
+                    )
             return tuple(torch.zeros_like(p) if g is None else g for p, g in zip(primals, grads))
 
         return outputs, aux, vjp_fn
@@ -680,15 +713,17 @@ class TorchBackend(Backend):
 
         return outputs, aux, vjp_fn
 
-    def native_jvp(self, fun: Callable[..., Any], primals: tuple[Any, ...],
-                   tangents: tuple[Any, ...]) -> tuple[Any, Any]:
+    def native_jvp(
+        self, fun: Callable[..., Any], primals: tuple[Any, ...], tangents: tuple[Any, ...]
+    ) -> tuple[Any, Any]:
         """Forward mode through ``torch.func.jvp``: ``fun(*raws)`` returns a tuple of tensors."""
         return self._torch.func.jvp(fun, primals, tangents)
 
     # -- transformations -----------------------------------------------------------
 
-    def jit(self, fun: Callable[..., Any], static_argnums: tuple[int, ...],
-            donate_argnums: tuple[int, ...]) -> Callable[..., Any] | None:
+    def jit(
+        self, fun: Callable[..., Any], static_argnums: tuple[int, ...], donate_argnums: tuple[int, ...]
+    ) -> Callable[..., Any] | None:
         """``torch.compile`` of ``fun`` traced to one graph of aten operations, once per signature.
 
         ``fun`` is first traced with fake tensors (``make_fx``): the trace runs
@@ -720,8 +755,11 @@ class TorchBackend(Backend):
             statics = tuple([args[i] for i in static_argnums if i < len(args)])
             dynamic = [a for i, a in enumerate(args) if i not in static_argnums]
             leaves = [x for part in dynamic for x in part]
-            key = (statics, tuple([len(part) for part in dynamic]),
-                   tuple([(x.shape, x.dtype, x.device, x.requires_grad) for x in leaves]))
+            key = (
+                statics,
+                tuple([len(part) for part in dynamic]),
+                tuple([(x.shape, x.dtype, x.device, x.requires_grad) for x in leaves]),
+            )
             compiled = graphs.get(key)
             if compiled is None:
                 compiled = graphs[key] = self._trace_and_compile(fun, args, static_argnums, leaves)
@@ -735,8 +773,9 @@ class TorchBackend(Backend):
 
         return call
 
-    def _trace_and_compile(self, fun: Callable[..., Any], args: tuple[Any, ...], static_argnums: tuple[int, ...],
-                           leaves: list[Any]) -> Any:
+    def _trace_and_compile(
+        self, fun: Callable[..., Any], args: tuple[Any, ...], static_argnums: tuple[int, ...], leaves: list[Any]
+    ) -> Any:
         """``fun`` as one graph of aten operations (``make_fx``, fake tensors), compiled."""
         from torch.fx.experimental.proxy_tensor import make_fx
 
@@ -745,7 +784,7 @@ class TorchBackend(Backend):
         def flat(*arrays: Any) -> Any:
             parts, start = [], 0
             for n in lengths:
-                parts.append(tuple(arrays[start:start + n]))
+                parts.append(tuple(arrays[start : start + n]))
                 start += n
             dynamic = iter(parts)
             return fun(*[a if i in static_argnums else next(dynamic) for i, a in enumerate(args)])
@@ -756,9 +795,13 @@ class TorchBackend(Backend):
             fun(*args)  # a genuine error in the function surfaces here, as it would eagerly
             import warnings
 
-            warnings.warn(f"ut.jit: this torch function cannot be traced for torch.compile "
-                          f"({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}); "
-                          f"it runs eagerly", RuntimeWarning, stacklevel=4)
+            warnings.warn(
+                f"ut.jit: this torch function cannot be traced for torch.compile "
+                f"({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}); "
+                f"it runs eagerly",
+                RuntimeWarning,
+                stacklevel=4,
+            )
             return _UNTRACEABLE
         if self._torch.is_grad_enabled() and any(x.requires_grad for x in leaves):
             # called inside a gradient computation (ut.grad(ut.jit(f))): the compiled graph's
@@ -769,8 +812,9 @@ class TorchBackend(Backend):
     def vmap(self, fun: Callable[..., Any], in_axes: tuple[int | None, ...], out_axes: Any) -> Callable[..., Any]:
         return self._torch.func.vmap(fun, in_dims=in_axes, out_dims=out_axes)
 
-    def custom_vjp(self, fun: Callable[..., Any], fwd: Callable[..., Any],
-                   bwd: Callable[..., Any]) -> Callable[..., Any]:
+    def custom_vjp(
+        self, fun: Callable[..., Any], fwd: Callable[..., Any], bwd: Callable[..., Any]
+    ) -> Callable[..., Any]:
         """A ``torch.autograd.Function`` (in the form ``torch.func`` transforms accept)."""
         layout: dict[str, int] = {}
 
@@ -785,16 +829,16 @@ class TorchBackend(Backend):
 
             @staticmethod
             def setup_context(ctx: Any, inputs: Any, output: Any) -> None:
-                residuals = output[layout["outputs"]:]
+                residuals = output[layout["outputs"] :]
                 ctx.mark_non_differentiable(*residuals)
                 ctx.save_for_backward(*residuals)
 
             @staticmethod
             def backward(ctx: Any, *cotangents: Any) -> Any:
-                return tuple(bwd(tuple(ctx.saved_tensors), cotangents[:layout["outputs"]]))
+                return tuple(bwd(tuple(ctx.saved_tensors), cotangents[: layout["outputs"]]))
 
         def call(*raws: Any) -> tuple[Any, ...]:
-            return CustomVjp.apply(*raws)[:layout["outputs"]]
+            return CustomVjp.apply(*raws)[: layout["outputs"]]
 
         return call
 
@@ -824,8 +868,11 @@ def _compile_failed(exc: Exception) -> None:
 
     global _compile_failure
     _compile_failure = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
-    warnings.warn(f"ut.jit: torch.compile cannot compile here ({_compile_failure}); torch functions run "
-                  f"eagerly instead", RuntimeWarning, stacklevel=3)
+    warnings.warn(
+        f"ut.jit: torch.compile cannot compile here ({_compile_failure}); torch functions run eagerly instead",
+        RuntimeWarning,
+        stacklevel=3,
+    )
 
 
 class EigResult(NamedTuple):
@@ -834,19 +881,24 @@ class EigResult(NamedTuple):
 
 
 #: functions whose integer results are positions or counts, never values of the input's dtype
-_INDEX_RESULTS = frozenset("argmax argmin argsort searchsorted nonzero count_nonzero unique_all unique_counts "
-                           "unique_inverse".split())
+_INDEX_RESULTS = frozenset(
+    "argmax argmin argsort searchsorted nonzero count_nonzero unique_all unique_counts unique_inverse".split()
+)
 #: functions whose int64 results have exactly the bits of the uint64 result when uint64 inputs are read
 #: as int64: arithmetic modulo 2**64, bitwise operations, equality and data movement
-_SAME_BITS = frozenset("""add subtract multiply negative positive square bitwise_and bitwise_or bitwise_xor
+_SAME_BITS = frozenset(
+    """add subtract multiply negative positive square bitwise_and bitwise_or bitwise_xor
 bitwise_invert bitwise_left_shift equal not_equal isin sum prod cumulative_sum cumulative_prod linalg.trace matmul
 linalg.matmul vecdot linalg.vecdot tensordot linalg.tensordot linalg.outer linalg.cross diff where concat stack
 flip roll tril triu take take_along_axis repeat tile reshape broadcast_to broadcast_arrays expand_dims squeeze
 permute_dims moveaxis matrix_transpose linalg.matrix_transpose meshgrid unstack zeros_like ones_like empty_like
-full_like linalg.diagonal""".split())
+full_like linalg.diagonal""".split()
+)
 #: functions that depend on order only: uint64 inputs are mapped to int64 by ``x - 2**63``, which keeps it
-_ORDERED = frozenset("""less less_equal greater greater_equal maximum minimum max min argmax argmin sort argsort
-searchsorted clip unique_all unique_counts unique_inverse unique_values""".split())
+_ORDERED = frozenset(
+    """less less_equal greater greater_equal maximum minimum max min argmax argmin sort argsort
+searchsorted clip unique_all unique_counts unique_inverse unique_values""".split()
+)
 
 
 class _Unsigned:
@@ -879,36 +931,62 @@ class _Unsigned:
 
     def _unsigned_dtype(self, args: Any, kwargs: dict[str, Any]) -> Any:
         """The widest of uint16/32/64 among the tensors of a call and its ``dtype=``, None if none."""
-        found = [x.dtype for x in _leaves((args, tuple(kwargs.values())), self._torch.Tensor)
-                 if x.dtype in self._unsigned]
+        found = [
+            x.dtype for x in _leaves((args, tuple(kwargs.values())), self._torch.Tensor) if x.dtype in self._unsigned
+        ]
         if kwargs.get("dtype") in self._unsigned:
             found.append(kwargs["dtype"])
         return max(found, key=lambda d: d.itemsize) if found else None
 
-    def compute(self, name: str, function: Callable[..., Any], dtype: Any, args: tuple[Any, ...],
-                kwargs: dict[str, Any]) -> Any:
+    def compute(
+        self, name: str, function: Callable[..., Any], dtype: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> Any:
         torch = self._torch
         if dtype is not torch.uint64 or not any(True for _ in _leaves((args, tuple(kwargs.values())), torch.Tensor)):
             # creation functions (no tensor in) make int64 values in range, cast like the rest
-            return self._through(name, function, dtype, args, kwargs,
-                                 lambda x: x.to(self._int64), lambda v: v, lambda r: r.to(dtype))
+            return self._through(
+                name, function, dtype, args, kwargs, lambda x: x.to(self._int64), lambda v: v, lambda r: r.to(dtype)
+            )
         if name in _SAME_BITS:
-            return self._through(name, function, dtype, args, kwargs, lambda x: x.view(self._int64),
-                                 _as_signed_bits, lambda r: r.view(torch.uint64))
+            return self._through(
+                name,
+                function,
+                dtype,
+                args,
+                kwargs,
+                lambda x: x.view(self._int64),
+                _as_signed_bits,
+                lambda r: r.view(torch.uint64),
+            )
         if name in _ORDERED:
-            low = -(2 ** 63)
-            return self._through(name, function, dtype, args, kwargs, lambda x: x.view(self._int64) ^ low,
-                                 lambda v: v + low if type(v) is int else v,
-                                 lambda r: (r ^ low).view(torch.uint64))
+            low = -(2**63)
+            return self._through(
+                name,
+                function,
+                dtype,
+                args,
+                kwargs,
+                lambda x: x.view(self._int64) ^ low,
+                lambda v: v + low if type(v) is int else v,
+                lambda r: (r ^ low).view(torch.uint64),
+            )
         if name in ("abs", "positive"):
             return args[0].clone()
         if name == "sign":
             return (args[0] != 0).to(dtype)
         return self._on_host(name, args, kwargs)
 
-    def _through(self, name: str, function: Callable[..., Any], dtype: Any, args: tuple[Any, ...],
-                 kwargs: dict[str, Any], enter: Callable[[Any], Any], scalar: Callable[[Any], Any],
-                 leave: Callable[[Any], Any]) -> Any:
+    def _through(
+        self,
+        name: str,
+        function: Callable[..., Any],
+        dtype: Any,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+        enter: Callable[[Any], Any],
+        scalar: Callable[[Any], Any],
+        leave: Callable[[Any], Any],
+    ) -> Any:
         """``function`` on the inputs mapped by ``enter`` (tensors) and ``scalar`` (Python ints), int64 results
         mapped back by ``leave`` (all but positions and counts)."""
         unsigned, tensor = self._unsigned, self._torch.Tensor
@@ -947,9 +1025,11 @@ class _Unsigned:
         device = tensors[0].device
         numpy_function = getattr(np, name, None) if "." not in name else None
         if device.type != "cpu" or numpy_function is None:
-            raise TypeError(f"{name}() of uint64 Tensors on {device}: torch has no kernel for it and it has no "
-                            "exact int64 equivalent; cast with ut.astype(x, ut.int64) if the values allow, "
-                            "or compute on the CPU")
+            raise TypeError(
+                f"{name}() of uint64 Tensors on {device}: torch has no kernel for it and it has no "
+                "exact int64 equivalent; cast with ut.astype(x, ut.int64) if the values allow, "
+                "or compute on the CPU"
+            )
 
         def to_numpy(x: Any) -> Any:
             return x.numpy() if isinstance(x, torch.Tensor) else x
@@ -970,8 +1050,8 @@ def _as_signed_bits(value: Any) -> Any:
     """A Python int as the int64 with the same 64 bits (2**64 - 1 is -1); other values as they are."""
     if type(value) is not int:
         return value
-    value %= 2 ** 64
-    return value - 2 ** 64 if value >= 2 ** 63 else value
+    value %= 2**64
+    return value - 2**64 if value >= 2**63 else value
 
 
 def _leaves(tree: Any, tensor: type) -> Any:
@@ -1027,9 +1107,9 @@ def _lookup(namespace: Any, dotted: str) -> Any:
     return namespace
 
 
-def _no_axes(function: Callable[..., Any], keyword: str,
-             elementwise: Callable[..., Any]) -> Callable[..., Any]:
+def _no_axes(function: Callable[..., Any], keyword: str, elementwise: Callable[..., Any]) -> Callable[..., Any]:
     """``function``, except that reducing over an empty tuple of axes applies ``elementwise``."""
+
     def call(x: Any, /, *args: Any, **kwargs: Any) -> Any:
         if kwargs.get(keyword) == ():
             kwargs.pop(keyword)
@@ -1051,12 +1131,12 @@ def _floating_with_scalar(x: Any, scalar: Any, tensor: type) -> bool:
     scalar takes the array's dtype), and ``clamp`` agrees with
     ``maximum``/``minimum`` (both propagate a NaN of ``x``).
     """
-    return (type(x) is tensor and type(scalar) in _REAL_SCALARS and scalar == scalar
-            and x.is_floating_point())
+    return type(x) is tensor and type(scalar) in _REAL_SCALARS and scalar == scalar and x.is_floating_point()
 
 
-def _one_dtype(native: Callable[..., Any], fallback: Callable[..., Any], tensor: type,
-               clamp: Callable[..., Any] | None = None) -> Callable[..., Any]:
+def _one_dtype(
+    native: Callable[..., Any], fallback: Callable[..., Any], tensor: type, clamp: Callable[..., Any] | None = None
+) -> Callable[..., Any]:
     """``native(x1, x2)`` for two plain tensors of one dtype (nothing to promote), else ``fallback``.
 
     ``clamp`` (``clamp_min`` for ``maximum``) takes a floating tensor and a
@@ -1065,6 +1145,7 @@ def _one_dtype(native: Callable[..., Any], fallback: Callable[..., Any], tensor:
     when torch raises: it gives the standard's answer (0 for an integer
     division by zero) or its error type.
     """
+
     def call(x1: Any, x2: Any, /) -> Any:
         if type(x1) is tensor and type(x2) is tensor and x1.dtype is x2.dtype:
             try:
@@ -1088,9 +1169,14 @@ def _one_dtype_where(where: Callable[..., Any], fallback: Callable[..., Any], te
     A floating tensor and a Python scalar go to torch directly too: torch
     keeps the tensor's dtype.
     """
+
     def call(condition: Any, x1: Any, x2: Any, /) -> Any:
-        if type(x1) is tensor and type(x2) is tensor and x1.dtype is x2.dtype or (
-                _floating_with_scalar(x1, x2, tensor) or _floating_with_scalar(x2, x1, tensor)):
+        if (
+            type(x1) is tensor
+            and type(x2) is tensor
+            and x1.dtype is x2.dtype
+            or (_floating_with_scalar(x1, x2, tensor) or _floating_with_scalar(x2, x1, tensor))
+        ):
             try:
                 return where(condition, x1, x2)
             except Exception:  # the fallback gives the answer, or the translated error
@@ -1103,11 +1189,17 @@ def _one_dtype_where(where: Callable[..., Any], fallback: Callable[..., Any], te
 
 def _direct_clip(clamp: Callable[..., Any], fallback: Callable[..., Any], tensor: type) -> Callable[..., Any]:
     """``clip`` of a floating tensor between Python scalars (or None): ``torch.clamp`` itself, else ``fallback``."""
+
     def clip(x: Any, /, min: Any = None, max: Any = None) -> Any:  # noqa: A002 - the standard's names
-        if type(x) is tensor and x.is_floating_point() and (
+        if (
+            type(x) is tensor
+            and x.is_floating_point()
+            and (
                 (min is None or (type(min) in _REAL_SCALARS and min == min))
                 and (max is None or (type(max) in _REAL_SCALARS and max == max))
-                and not (min is None and max is None)):
+                and not (min is None and max is None)
+            )
+        ):
             try:
                 return clamp(x, min, max)
             except Exception:  # the fallback gives the answer, or the translated error
@@ -1118,8 +1210,9 @@ def _direct_clip(clamp: Callable[..., Any], fallback: Callable[..., Any], tensor
     return clip
 
 
-def _direct_reduction(reduce: Callable[..., Any], fallback: Callable[..., Any],
-                      unsigned: frozenset[Any], int64: Any) -> Callable[..., Any]:
+def _direct_reduction(
+    reduce: Callable[..., Any], fallback: Callable[..., Any], unsigned: frozenset[Any], int64: Any
+) -> Callable[..., Any]:
     """torch's ``reduce`` over all axes or one, else ``fallback`` (tuples, ``axis=()``, ``keepdims``, dtypes).
 
     torch takes ``keepdim`` only with an axis (pytorch/pytorch#71209), and
@@ -1127,6 +1220,7 @@ def _direct_reduction(reduce: Callable[..., Any], fallback: Callable[..., Any],
     Only an int64 result can come from unsigned input, so the input's dtype is
     looked up for integers alone (~50 ns saved on floating input).
     """
+
     def call(x: Any, /, *, axis: Any = None, dtype: Any = None, keepdims: bool = False) -> Any:
         try:
             if dtype is None:
@@ -1136,7 +1230,9 @@ def _direct_reduction(reduce: Callable[..., Any], fallback: Callable[..., Any],
                         if out.dtype is not int64 or x.dtype not in unsigned:
                             return out
                 elif type(axis) is int:
-                    out = reduce(x, axis, keepdims) if keepdims else reduce(x, axis)  # torch parses fewer arguments faster
+                    out = (
+                        reduce(x, axis, keepdims) if keepdims else reduce(x, axis)
+                    )  # torch parses fewer arguments faster
                     if out.dtype is not int64 or x.dtype not in unsigned:
                         return out
         except Exception:  # the fallback gives the answer, or the translated error
@@ -1154,6 +1250,7 @@ def _direct_axis_reduction(reduce: Callable[..., Any], fallback: Callable[..., A
     right; integer input to ``mean`` torch refuses (no result dtype), and
     ``fallback`` says so in the standard's error type.
     """
+
     def call(x: Any, /, *, axis: Any = None, keepdims: bool = False) -> Any:
         try:
             if type(axis) is int:
@@ -1170,6 +1267,7 @@ def _direct_axis_reduction(reduce: Callable[..., Any], fallback: Callable[..., A
 
 def _direct_reshape(reshape: Callable[..., Any], fallback: Callable[..., Any]) -> Callable[..., Any]:
     """``torch.reshape`` (a view where possible, as the standard's ``copy=None``), else ``fallback``."""
+
     def call(x: Any, /, shape: Any, *, copy: bool | None = None) -> Any:
         if copy is None:
             try:
@@ -1208,6 +1306,7 @@ def _direct_astype(to: Callable[..., Any], fallback: Callable[..., Any]) -> Call
     keyword also refuses what is not a dtype (positionally, ``Tensor.to``
     would take a Tensor as a model whose dtype and device to copy).
     """
+
     def call(x: Any, dtype: Any, /, *, copy: bool = True, device: Any = None) -> Any:
         if device is None:
             try:
@@ -1227,6 +1326,7 @@ def _fractional_correction(reduce: Callable[..., Any], variance: Callable[..., A
     definition, and NumPy's ``ddof`` (a non-positive ``N - correction`` divides
     by zero, giving inf or NaN as there).
     """
+
     def call(x: Any, /, *, axis: Any = None, correction: float = 0.0, keepdims: bool = False) -> Any:
         if float(correction).is_integer():
             return reduce(x, axis=axis, correction=correction, keepdims=keepdims)
@@ -1248,6 +1348,7 @@ def _norm_of_one(x: Any, /, *, ord: float = 2, keepdims: bool = False) -> Any:  
 
 def _empty_max_norm(function: Callable[..., Any]) -> Callable[..., Any]:
     """``vector_norm`` that gives 0 for the max norm of no elements, as NumPy does (torch raises)."""
+
     def call(x: Any, /, *args: Any, **kwargs: Any) -> Any:
         if kwargs.get("ord") == float("inf") and x.numel() == 0:
             return function(x, *args, **{**kwargs, "ord": 1})  # 0 too, with the same shape and dtype
@@ -1259,8 +1360,10 @@ def _empty_max_norm(function: Callable[..., Any]) -> Callable[..., Any]:
 
 def _dtype_hint(message: str) -> str:
     if any(f"'UInt{bits}'" in message for bits in (16, 32, 64)):
-        return ("; torch stores uint16/uint32/uint64 but has few kernels for them "
-                "(pytorch/pytorch#58734): cast with ut.astype(x, ut.int64) first")
+        return (
+            "; torch stores uint16/uint32/uint64 but has few kernels for them "
+            "(pytorch/pytorch#58734): cast with ut.astype(x, ut.int64) first"
+        )
     return ""
 
 
@@ -1308,8 +1411,7 @@ def _dlpack_device_type(obj: Any) -> int | None:
 
 
 def _torch_can_share(array: Any) -> bool:
-    return (array.flags.writeable and array.dtype.isnative
-            and all(s >= 0 for s in array.strides))
+    return array.flags.writeable and array.dtype.isnative and all(s >= 0 for s in array.strides)
 
 
 def _resolved(raw: Any) -> Any:
@@ -1352,7 +1454,7 @@ def _axes_of(ndim: int, items: tuple[Any, ...]) -> list[int]:
     axis = 0
     for position, (_item, count) in enumerate(zip(items, consumed)):
         if position == ellipsis_at:
-            axis = ndim - sum(consumed[position + 1:])
+            axis = ndim - sum(consumed[position + 1 :])
             axes.append(-1)
             continue
         axes.append(axis if count else -1)

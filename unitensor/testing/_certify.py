@@ -20,13 +20,28 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m unitensor conformance",
         description="Run the unitensor conformance suite against a backend and print a per-area table.",
-        epilog="Arguments after '--' go to pytest, e.g. -- -k elementwise -x")
-    parser.add_argument("--backend", action="append", required=True, metavar="NAME",
-                        help="registered backend to check (repeatable), a third-party plugin included")
-    parser.add_argument("--deviations", action="append", default=[], metavar="FILE",
-                        help="known deviations of your backend, NAME.txt with 'check-id  reason' lines")
-    parser.add_argument("--profile", default="ci", choices=["ci", "dev", "thorough"],
-                        help="hypothesis profile: how many examples per check (default: ci)")
+        epilog="Arguments after '--' go to pytest, e.g. -- -k elementwise -x",
+    )
+    parser.add_argument(
+        "--backend",
+        action="append",
+        required=True,
+        metavar="NAME",
+        help="registered backend to check (repeatable), a third-party plugin included",
+    )
+    parser.add_argument(
+        "--deviations",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="known deviations of your backend, NAME.txt with 'check-id  reason' lines",
+    )
+    parser.add_argument(
+        "--profile",
+        default="ci",
+        choices=["ci", "dev", "thorough"],
+        help="hypothesis profile: how many examples per check (default: ci)",
+    )
     return parser
 
 
@@ -36,7 +51,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     extra: list[str] = []
     if "--" in argv:
         cut = argv.index("--")
-        argv, extra = argv[:cut], argv[cut + 1:]
+        argv, extra = argv[:cut], argv[cut + 1 :]
     options = _parser().parse_args(argv)
     import unitensor as ut
 
@@ -52,11 +67,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     from .conformance import hooks, suite
 
     suite_dir = Path(suite.__file__).parent
-    args = [str(Path(suite.__file__)), "-p", "unitensor.testing.conformance.standalone",
-            "--confcutdir", str(suite_dir), "--rootdir", str(suite_dir), "-p", "no:cacheprovider",
-            "-q", "--tb=line", "-o", "xfail_strict=true", "-W", "ignore::RuntimeWarning",
-            "-W", "ignore::pytest.PytestAssertRewriteWarning",
-            f"--hypothesis-profile={options.profile}"]
+    args = [
+        str(Path(suite.__file__)),
+        "-p",
+        "unitensor.testing.conformance.standalone",
+        "--confcutdir",
+        str(suite_dir),
+        "--rootdir",
+        str(suite_dir),
+        "-p",
+        "no:cacheprovider",
+        "-q",
+        "--tb=line",
+        "-o",
+        "xfail_strict=true",
+        "-W",
+        "ignore::RuntimeWarning",
+        "-W",
+        "ignore::pytest.PytestAssertRewriteWarning",
+        f"--hypothesis-profile={options.profile}",
+    ]
     for name in options.backend:
         args += ["--backend", name]
     for path in options.deviations:

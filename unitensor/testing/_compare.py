@@ -13,8 +13,10 @@ __all__ = ["assert_close", "default_tolerances"]
 
 #: (rtol, atol) by dtype name; the values PyTorch's ``assert_close`` uses
 _TOLERANCES = {
-    "float32": (1.3e-6, 1e-5), "complex64": (1.3e-6, 1e-5),
-    "float64": (1e-7, 1e-7), "complex128": (1e-7, 1e-7),
+    "float32": (1.3e-6, 1e-5),
+    "complex64": (1.3e-6, 1e-5),
+    "float64": (1e-7, 1e-7),
+    "complex128": (1e-7, 1e-7),
 }
 
 
@@ -43,8 +45,16 @@ def _on_host(x: Any) -> tuple[Any, bool]:
     return ut.asarray(x, backend="numpy"), False
 
 
-def assert_close(actual: Any, expected: Any, rtol: float | None = None, atol: float | None = None, *,
-                 check_dtype: bool = True, equal_nan: bool = True, msg: str = "") -> None:
+def assert_close(
+    actual: Any,
+    expected: Any,
+    rtol: float | None = None,
+    atol: float | None = None,
+    *,
+    check_dtype: bool = True,
+    equal_nan: bool = True,
+    msg: str = "",
+) -> None:
     """Assert that two arrays hold the same values, within a tolerance.
 
     The arrays may be Tensors of any backends and devices, native arrays
@@ -86,11 +96,13 @@ def assert_close(actual: Any, expected: Any, rtol: float | None = None, atol: fl
     a, a_typed = _on_host(actual)
     b, b_typed = _on_host(expected)
     if a.shape != b.shape:
-        raise AssertionError(f"{prefix}shapes differ: {a.shape} ({_describe(actual)}) != "
-                             f"{b.shape} ({_describe(expected)})")
+        raise AssertionError(
+            f"{prefix}shapes differ: {a.shape} ({_describe(actual)}) != {b.shape} ({_describe(expected)})"
+        )
     if check_dtype and a_typed and b_typed and a.dtype != b.dtype:
-        raise AssertionError(f"{prefix}dtypes differ: {a.dtype} ({_describe(actual)}) != "
-                             f"{b.dtype} ({_describe(expected)})")
+        raise AssertionError(
+            f"{prefix}dtypes differ: {a.dtype} ({_describe(actual)}) != {b.dtype} ({_describe(expected)})"
+        )
     default_rtol, default_atol = default_tolerances(a.dtype, b.dtype)
     rtol = default_rtol if rtol is None else rtol
     atol = default_atol if atol is None else atol
@@ -106,7 +118,8 @@ def assert_close(actual: Any, expected: Any, rtol: float | None = None, atol: fl
     raise AssertionError(
         f"{prefix}{count} of {a.size} elements differ beyond rtol={rtol:g}, atol={atol:g}; "
         f"first at index {index}: {a_item!r} != {b_item!r}\n"
-        f"  actual:   {_describe(actual)}\n  expected: {_describe(expected)}")
+        f"  actual:   {_describe(actual)}\n  expected: {_describe(expected)}"
+    )
 
 
 def _close(a: Any, b: Any, rtol: float, atol: float, equal_nan: bool) -> Any:

@@ -9,9 +9,21 @@ from dataclasses import dataclass
 from ..._dtypes import MIXED_KIND_TABLE
 from ._standard import NOT_FUNCTIONS, area_of, standard_names, strict_namespace
 
-__all__ = ["Check", "function_checks", "constant_checks", "operator_checks", "promotion_checks",
-           "indexing_checks", "device_checks", "export_checks", "gradient_checks", "invalid_input_checks",
-           "finding_checks", "FINDINGS", "special_case_checks"]
+__all__ = [
+    "Check",
+    "function_checks",
+    "constant_checks",
+    "operator_checks",
+    "promotion_checks",
+    "indexing_checks",
+    "device_checks",
+    "export_checks",
+    "gradient_checks",
+    "invalid_input_checks",
+    "finding_checks",
+    "FINDINGS",
+    "special_case_checks",
+]
 
 
 @dataclass(frozen=True)
@@ -41,11 +53,29 @@ def constant_checks() -> list[Check]:
 
 #: the standard's operators and the functions they mean
 OPERATORS = {
-    "add": "add", "sub": "subtract", "mul": "multiply", "truediv": "divide", "floordiv": "floor_divide",
-    "mod": "remainder", "pow": "pow", "matmul": "matmul", "and": "bitwise_and", "or": "bitwise_or",
-    "xor": "bitwise_xor", "lshift": "bitwise_left_shift", "rshift": "bitwise_right_shift", "lt": "less",
-    "le": "less_equal", "gt": "greater", "ge": "greater_equal", "eq": "equal", "ne": "not_equal",
-    "neg": "negative", "pos": "positive", "abs": "abs", "invert": "bitwise_invert",
+    "add": "add",
+    "sub": "subtract",
+    "mul": "multiply",
+    "truediv": "divide",
+    "floordiv": "floor_divide",
+    "mod": "remainder",
+    "pow": "pow",
+    "matmul": "matmul",
+    "and": "bitwise_and",
+    "or": "bitwise_or",
+    "xor": "bitwise_xor",
+    "lshift": "bitwise_left_shift",
+    "rshift": "bitwise_right_shift",
+    "lt": "less",
+    "le": "less_equal",
+    "gt": "greater",
+    "ge": "greater_equal",
+    "eq": "equal",
+    "ne": "not_equal",
+    "neg": "negative",
+    "pos": "positive",
+    "abs": "abs",
+    "invert": "bitwise_invert",
 }
 
 
@@ -103,9 +133,21 @@ def promotion_checks() -> list[Check]:
 
 
 #: indexing rules of the standard, by name; the keys are built in the suite
-INDEXING_RULES = ("integer", "negative-integer", "slice", "negative-step-slice", "ellipsis", "newaxis",
-                  "multi-axis", "boolean-mask", "integer-array", "setitem-scalar", "setitem-array",
-                  "out-of-bounds-error", "list-key-error")
+INDEXING_RULES = (
+    "integer",
+    "negative-integer",
+    "slice",
+    "negative-step-slice",
+    "ellipsis",
+    "newaxis",
+    "multi-axis",
+    "boolean-mask",
+    "integer-array",
+    "setitem-scalar",
+    "setitem-array",
+    "out-of-bounds-error",
+    "list-key-error",
+)
 
 
 def indexing_checks() -> list[Check]:
@@ -126,22 +168,35 @@ def export_checks() -> list[Check]:
 
 
 def gradient_checks() -> list[Check]:
-    from ._gradients import DIFFERENTIABLE
-    from ._gradients import KINKS
+    from ._gradients import DIFFERENTIABLE, KINKS
 
-    return [Check("gradients", name) for name in DIFFERENTIABLE] + [Check("gradients", f"kink[{name}]")
-                                                                   for name in KINKS]
+    return [Check("gradients", name) for name in DIFFERENTIABLE] + [
+        Check("gradients", f"kink[{name}]") for name in KINKS
+    ]
 
 
 #: invalid input each function kind must reject like NumPy does
-INVALID_INPUTS = ("binary-shapes", "reduction-axis", "reshape-size", "concat-shapes", "matmul-shapes",
-                  "linalg-not-square", "mixed-backends")
+INVALID_INPUTS = (
+    "binary-shapes",
+    "reduction-axis",
+    "reshape-size",
+    "concat-shapes",
+    "matmul-shapes",
+    "linalg-not-square",
+    "mixed-backends",
+)
 
 
 def invalid_input_checks() -> list[Check]:
-    areas = {"binary-shapes": "elementwise", "reduction-axis": "reductions", "reshape-size": "manipulation",
-             "concat-shapes": "manipulation", "matmul-shapes": "linalg", "linalg-not-square": "linalg",
-             "mixed-backends": "devices"}
+    areas = {
+        "binary-shapes": "elementwise",
+        "reduction-axis": "reductions",
+        "reshape-size": "manipulation",
+        "concat-shapes": "manipulation",
+        "matmul-shapes": "linalg",
+        "linalg-not-square": "linalg",
+        "mixed-backends": "devices",
+    }
     return [Check(areas[name], f"error[{name}]") for name in INVALID_INPUTS]
 
 
@@ -151,8 +206,8 @@ FINDINGS: dict[str, tuple[str, tuple[object, ...]]] = {
     "log2-subnormal": ("log2", (([1e-45, 1e-40], "float32"),)),
     "log10-subnormal": ("log10", (([1e-45, 1e-40], "float32"),)),
     "log-subnormal": ("log", (([5e-324], "float64"),)),
-    "floor_divide-uint64-large-int": ("floor_divide", (([0, 5, 2 ** 64 - 1], "uint64"), 2 ** 63)),
-    "rfloor_divide-uint64-large-int": ("floor_divide", (2 ** 63, ([1, 3, 2 ** 64 - 1], "uint64"))),
+    "floor_divide-uint64-large-int": ("floor_divide", (([0, 5, 2**64 - 1], "uint64"), 2**63)),
+    "rfloor_divide-uint64-large-int": ("floor_divide", (2**63, ([1, 3, 2**64 - 1], "uint64"))),
 }
 
 

@@ -15,8 +15,16 @@ __all__ = ["compare", "tolerances", "same_error"]
 
 _ELEMENTWISE_TOL = {32: (1e-5, 1e-6), 64: (1e-10, 1e-12)}
 _ACCUMULATING_TOL = {32: (1e-4, 1e-5), 64: (1e-9, 1e-12)}
-_BUILTIN_ERRORS = (TypeError, ValueError, IndexError, KeyError, RuntimeError, ZeroDivisionError,
-                   NotImplementedError, ArithmeticError)
+_BUILTIN_ERRORS = (
+    TypeError,
+    ValueError,
+    IndexError,
+    KeyError,
+    RuntimeError,
+    ZeroDivisionError,
+    NotImplementedError,
+    ArithmeticError,
+)
 
 
 def tolerances(dtype: ut.DType, spec: Spec, case: Case) -> tuple[float, float]:
@@ -50,18 +58,21 @@ def compare(actual: Any, expected: Any, backend: str, spec: Spec, case: Case, wh
         assert len(actual) == len(expected), f"{where}: expected {len(expected)} results, got {len(actual)}"
         fields = getattr(type(expected), "_fields", None)
         if fields:
-            assert getattr(type(actual), "_fields", None) == fields, \
+            assert getattr(type(actual), "_fields", None) == fields, (
                 f"{where}: expected a named tuple with fields {fields}, got {type(actual).__name__}"
+            )
         for i, (a, e) in enumerate(zip(actual, expected)):
             compare(a, e, backend, spec, case, f"{where}[{fields[i] if fields else i}]")
         return
     if not isinstance(expected, ut.Tensor):
-        assert actual == expected or (isinstance(expected, float) and math.isnan(expected) and math.isnan(actual)), \
+        assert actual == expected or (isinstance(expected, float) and math.isnan(expected) and math.isnan(actual)), (
             f"{where}: {actual!r} != {expected!r}"
+        )
         return
     assert isinstance(actual, ut.Tensor), f"{where}: expected a Tensor, got {type(actual).__name__}"
-    assert actual.backend.name == backend, \
+    assert actual.backend.name == backend, (
         f"{where}: the result is a {actual.backend.name} Tensor, expected one of backend {backend!r}"
+    )
     host = actual.to("cpu", backend="numpy")
     assert host.shape == expected.shape, f"{where}: shape {host.shape} != reference shape {expected.shape}"
     assert actual.dtype == expected.dtype, f"{where}: dtype {actual.dtype} != reference dtype {expected.dtype}"
@@ -83,8 +94,9 @@ def check_invariant(kind: str, actual: Any, expected: Any, backend: str, spec: S
         compare_shapes = [(a, e) for a, e in zip(actual, expected)]
         for i, (a, e) in enumerate(compare_shapes):
             assert isinstance(a, ut.Tensor) and a.backend.name == backend, f"result[{i}] is not a {backend} Tensor"
-            assert host(a).shape == e.shape and a.dtype == e.dtype, \
+            assert host(a).shape == e.shape and a.dtype == e.dtype, (
                 f"result[{i}]: {host(a).shape} {a.dtype} != reference {e.shape} {e.dtype}"
+            )
         parts = [host(a) for a in actual]
         if kind == "eigh":
             w, v = parts

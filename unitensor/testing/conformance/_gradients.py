@@ -25,8 +25,10 @@ _RANGES = {"small": (-2.0, 2.0), "positive": (0.2, 3.0), "unit": (-0.8, 0.8), "a
 
 #: name: (arity or "matrix"/"solve", ranges per argument)
 DIFFERENTIABLE: dict[str, tuple[Any, tuple[str, ...]]] = {
-    **{name: (1, ("small",)) for name in
-       "exp expm1 sin cos sinh cosh tanh atan asinh square negative positive sum mean cumulative_sum".split()},
+    **{
+        name: (1, ("small",))
+        for name in "exp expm1 sin cos sinh cosh tanh atan asinh square negative positive sum mean cumulative_sum".split()
+    },
     **{name: (1, ("positive",)) for name in "log log1p log2 log10 sqrt reciprocal abs prod std var".split()},
     **{name: (1, ("unit",)) for name in "asin acos atanh tan".split()},
     "acosh": (1, ("above-one",)),
@@ -90,6 +92,7 @@ def finite_differences(f: Callable[..., ut.Tensor], inputs: list[ut.Tensor], h: 
         flat = ut.reshape(x, (-1,)).tolist()
         partials = []
         for j in range(len(flat)):
+
             def at(delta: float) -> float:
                 shifted = list(flat)
                 shifted[j] += delta
@@ -113,8 +116,10 @@ KINKS: dict[str, tuple[Callable[[ut.Tensor], ut.Tensor], list[float]]] = {
     "maximum-scalar": (lambda x: ut.sum(ut.maximum(x, 0.0)), [0.0, 1.0, -1.0]),
     "max": (lambda x: ut.max(x), [1.0, 1.0, 0.0]),
     "min": (lambda x: ut.min(x), [0.0, 0.0, 1.0]),
-    "clip": (lambda x: ut.sum(ut.clip(x, 0.0, 1.0) * ut.arange(1.0, 5.0, dtype=x.dtype, backend=x.backend)),
-             [0.0, 1.0, 0.5, 2.0]),
+    "clip": (
+        lambda x: ut.sum(ut.clip(x, 0.0, 1.0) * ut.arange(1.0, 5.0, dtype=x.dtype, backend=x.backend)),
+        [0.0, 1.0, 0.5, 2.0],
+    ),
     "sign": (lambda x: ut.sum(ut.sign(x)), [0.0, 1.0]),
     "hypot": (lambda x: ut.sum(ut.hypot(x, x)), [0.0, 1.0]),
     "linalg.vector_norm": (lambda x: ut.linalg.vector_norm(x), [0.0, 0.0]),

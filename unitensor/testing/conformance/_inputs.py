@@ -19,8 +19,21 @@ import unitensor as ut
 
 __all__ = ["ALL_DTYPES", "Input", "Case", "elements", "shapes", "arrays", "scalars_for"]
 
-ALL_DTYPES = (ut.bool, ut.int8, ut.int16, ut.int32, ut.int64, ut.uint8, ut.uint16, ut.uint32, ut.uint64,
-              ut.float32, ut.float64, ut.complex64, ut.complex128)
+ALL_DTYPES = (
+    ut.bool,
+    ut.int8,
+    ut.int16,
+    ut.int32,
+    ut.int64,
+    ut.uint8,
+    ut.uint16,
+    ut.uint32,
+    ut.uint64,
+    ut.float32,
+    ut.float64,
+    ut.complex64,
+    ut.complex128,
+)
 
 _SPECIAL_FLOATS = (math.nan, math.inf, -math.inf, 0.0, -0.0)
 
@@ -55,7 +68,7 @@ def elements(dtype: ut.DType, domain: str = "any") -> st.SearchStrategy[Any]:
     if kind == "complex floating":
         # complex special values (C99 Annex G) are a separate set of checks; keep these finite
         return st.complex_numbers(max_magnitude=bound, width=width, allow_nan=False, allow_infinity=False)
-    low = 2.0 ** -10 if domain == "positive" else 0.0 if domain == "nonnegative" else -bound
+    low = 2.0**-10 if domain == "positive" else 0.0 if domain == "nonnegative" else -bound
     # no subnormals: XLA flushes them on CPU (a known deviation of JAX's), which the checks of
     # FINDINGS in _checks.py try on every backend, every run; drawn here they would fail JAX at random
     finite = st.floats(low, bound, width=width, allow_subnormal=False)
@@ -78,8 +91,9 @@ def scalars_for(dtype: ut.DType, domain: str = "small") -> st.SearchStrategy[Any
     return elements(dtype, domain).map(complex)
 
 
-def shapes(min_dims: int = 0, max_dims: int = 3, min_side: int = 0, max_side: int = 3
-           ) -> st.SearchStrategy[tuple[int, ...]]:
+def shapes(
+    min_dims: int = 0, max_dims: int = 3, min_side: int = 0, max_side: int = 3
+) -> st.SearchStrategy[tuple[int, ...]]:
     """Array shapes, 0-d and empty ones included unless ``min_side``/``min_dims`` exclude them."""
     return st.lists(st.integers(min_side, max_side), min_size=min_dims, max_size=max_dims).map(tuple)
 
@@ -120,12 +134,13 @@ def _values(draw: Any, dtype: ut.DType, count: int, domain: str) -> list[Any]:
 
 
 @st.composite
-def arrays(draw: Any, dtype: ut.DType, shape: tuple[int, ...], domain: str = "any",
-           layouts: bool = True) -> Input:
+def arrays(draw: Any, dtype: ut.DType, shape: tuple[int, ...], domain: str = "any", layouts: bool = True) -> Input:
     """An :class:`Input` of ``dtype`` and ``shape``: contiguous, reversed (a negative-stride
     NumPy view, converted) or strided (every other element, sliced on each backend)."""
     size = math.prod(shape)
-    layout = draw(st.sampled_from(["contiguous", "reversed", "strided"])) if layouts and size and shape else "contiguous"
+    layout = (
+        draw(st.sampled_from(["contiguous", "reversed", "strided"])) if layouts and size and shape else "contiguous"
+    )
     base_shape = shape[:-1] + (2 * shape[-1],) if layout == "strided" else shape
     flat = draw(_values(dtype, math.prod(base_shape), domain))
     base = ut.reshape(ut.asarray(flat, dtype=dtype, backend="numpy"), base_shape)
@@ -166,5 +181,7 @@ class Case:
         return found
 
     def _map(self, convert: Any) -> tuple[tuple[Any, ...], dict[str, Any]]:
-        return (tuple(_convert(a, convert) for a in self.args),
-                {k: _convert(v, convert) for k, v in self.kwargs.items()})
+        return (
+            tuple(_convert(a, convert) for a in self.args),
+            {k: _convert(v, convert) for k, v in self.kwargs.items()},
+        )

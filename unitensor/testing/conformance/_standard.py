@@ -15,8 +15,20 @@ from typing import Any
 __all__ = ["AREAS", "area_of", "standard_names", "strict_namespace", "NOT_FUNCTIONS"]
 
 #: the rows of the per-area table, in the order they print
-AREAS = ("creation", "elementwise", "reductions", "manipulation", "linalg", "fft", "indexing",
-         "dtypes", "devices", "export", "gradients", "special")
+AREAS = (
+    "creation",
+    "elementwise",
+    "reductions",
+    "manipulation",
+    "linalg",
+    "fft",
+    "indexing",
+    "dtypes",
+    "devices",
+    "export",
+    "gradients",
+    "special",
+)
 
 _AREA_OF_NAME = {
     "creation": """arange asarray empty empty_like eye from_dlpack full full_like linspace meshgrid ones
@@ -35,13 +47,39 @@ _AREA_OF_NAME = {
 _AREA_BY_NAME = {name: area for area, names in _AREA_OF_NAME.items() for name in names.split()}
 
 #: array-api-strict's own extras, not part of the standard
-_STRICT_ONLY = {"Device", "set_array_api_strict_flags", "get_array_api_strict_flags",
-                "reset_array_api_strict_flags", "ArrayAPIStrictFlags", "__version__", "fft", "linalg"}
+_STRICT_ONLY = {
+    "Device",
+    "set_array_api_strict_flags",
+    "get_array_api_strict_flags",
+    "reset_array_api_strict_flags",
+    "ArrayAPIStrictFlags",
+    "__version__",
+    "fft",
+    "linalg",
+}
 
 #: names in the standard that are not functions
-NOT_FUNCTIONS = {"e", "inf", "nan", "pi", "newaxis", "__array_api_version__", "bool", "int8", "int16",
-                 "int32", "int64", "uint8", "uint16", "uint32", "uint64", "float32", "float64",
-                 "complex64", "complex128"}
+NOT_FUNCTIONS = {
+    "e",
+    "inf",
+    "nan",
+    "pi",
+    "newaxis",
+    "__array_api_version__",
+    "bool",
+    "int8",
+    "int16",
+    "int32",
+    "int64",
+    "uint8",
+    "uint16",
+    "uint32",
+    "uint64",
+    "float32",
+    "float64",
+    "complex64",
+    "complex128",
+}
 
 
 @functools.lru_cache(maxsize=1)
@@ -50,8 +88,10 @@ def strict_namespace() -> Any:
     try:
         import array_api_strict
     except ImportError as exc:  # pragma: no cover - a test dependency
-        raise ImportError("the conformance suite reads the standard's function list from array-api-strict; "
-                          "install it with: pip install 'unitensor[test]'") from exc
+        raise ImportError(
+            "the conformance suite reads the standard's function list from array-api-strict; "
+            "install it with: pip install 'unitensor[test]'"
+        ) from exc
     return array_api_strict
 
 

@@ -68,6 +68,7 @@ class Spec:
 
 # -- parameter strategies ------------------------------------------------------------
 
+
 def _axis(shape: tuple[int, ...]) -> st.SearchStrategy[Any]:
     return st.integers(-len(shape), len(shape) - 1) if shape else st.none()
 
@@ -123,7 +124,9 @@ SPECS: dict[str, Spec] = {
     "floor_divide": Spec("binary", "any,nonzero"),
     "remainder": Spec("binary", "any,nonzero"),
     "pow": Spec("binary", "small,nonnegative"),
-    "clip": Spec("array", "any", lambda s: st.fixed_dictionaries({"min": st.none() | st.just(-1), "max": st.none() | st.just(2)})),
+    "clip": Spec(
+        "array", "any", lambda s: st.fixed_dictionaries({"min": st.none() | st.just(-1), "max": st.none() | st.just(2)})
+    ),
     # reductions
     "sum": Spec("array", "small", _reduce(), accumulates=True),
     "prod": Spec("array", "small", _reduce(), accumulates=True),
@@ -134,33 +137,70 @@ SPECS: dict[str, Spec] = {
     "min": Spec("array", "any", _reduce(), shape=(0, 1)),
     "all": Spec("array", "any", _reduce()),
     "any": Spec("array", "any", _reduce()),
-    "count_nonzero": Spec("array", "any", lambda s: st.fixed_dictionaries({"axis": _axes(s), "keepdims": st.booleans()})),
+    "count_nonzero": Spec(
+        "array", "any", lambda s: st.fixed_dictionaries({"axis": _axes(s), "keepdims": st.booleans()})
+    ),
     "argmax": Spec("array", "finite", _one_axis, shape=(0, 1)),
     "argmin": Spec("array", "finite", _one_axis, shape=(0, 1)),
     "cumulative_sum": Spec("array", "small", _cumulative, shape=(1, 0), accumulates=True),
     "cumulative_prod": Spec("array", "small", _cumulative, shape=(1, 0), accumulates=True),
-    "diff": Spec("array", "small", lambda s: st.fixed_dictionaries({"axis": _axis(s), "n": st.sampled_from([1, 2])}), shape=(1, 0)),
+    "diff": Spec(
+        "array",
+        "small",
+        lambda s: st.fixed_dictionaries({"axis": _axis(s), "n": st.sampled_from([1, 2])}),
+        shape=(1, 0),
+    ),
     # manipulation, sorting, searching, sets
     "flip": Spec("array", params=lambda s: st.fixed_dictionaries({"axis": _axes(s)})),
     "expand_dims": Spec("array", params=lambda s: st.fixed_dictionaries({"axis": st.integers(-len(s) - 1, len(s))})),
     "squeeze": Spec("array", params=lambda s: st.fixed_dictionaries({"axis": _squeezable(s)}), shape=(1, 1)),
-    "permute_dims": Spec("array", params=lambda s: st.fixed_dictionaries({"axes": _permutation(s)}), positional=("axes",)),
-    "moveaxis": Spec("array", params=lambda s: st.fixed_dictionaries({"source": _axis(s), "destination": _axis(s)}),
-                     positional=("source", "destination"), shape=(1, 0)),
+    "permute_dims": Spec(
+        "array", params=lambda s: st.fixed_dictionaries({"axes": _permutation(s)}), positional=("axes",)
+    ),
+    "moveaxis": Spec(
+        "array",
+        params=lambda s: st.fixed_dictionaries({"source": _axis(s), "destination": _axis(s)}),
+        positional=("source", "destination"),
+        shape=(1, 0),
+    ),
     "reshape": Spec("array", params=lambda s: st.fixed_dictionaries({"shape": _reshape(s)}), positional=("shape",)),
-    "roll": Spec("array", params=lambda s: st.fixed_dictionaries({"shift": st.integers(-5, 5), "axis": st.one_of(st.none(), _axis(s))})),
-    "tile": Spec("array", params=lambda s: st.fixed_dictionaries({"reps": st.lists(st.integers(0, 2), max_size=3).map(tuple)}),
-                 positional=("reps",)),
-    "repeat": Spec("array", params=lambda s: st.fixed_dictionaries({"repeats": st.integers(0, 2), "axis": st.one_of(st.none(), _axis(s))}),
-                   positional=("repeats",), shape=(1, 0)),
+    "roll": Spec(
+        "array",
+        params=lambda s: st.fixed_dictionaries({"shift": st.integers(-5, 5), "axis": st.one_of(st.none(), _axis(s))}),
+    ),
+    "tile": Spec(
+        "array",
+        params=lambda s: st.fixed_dictionaries({"reps": st.lists(st.integers(0, 2), max_size=3).map(tuple)}),
+        positional=("reps",),
+    ),
+    "repeat": Spec(
+        "array",
+        params=lambda s: st.fixed_dictionaries({"repeats": st.integers(0, 2), "axis": st.one_of(st.none(), _axis(s))}),
+        positional=("repeats",),
+        shape=(1, 0),
+    ),
     "matrix_transpose": Spec("array", shape=(2, 0)),
     "unstack": Spec("array", params=lambda s: st.fixed_dictionaries({"axis": _axis(s)}), shape=(1, 0)),
-    "broadcast_to": Spec("array", params=lambda s: st.fixed_dictionaries({"shape": st.sampled_from([(2, *s), (1, 3, *s)])}),
-                         positional=("shape",)),
-    "astype": Spec("array", "small", params=lambda s: st.fixed_dictionaries({"dtype": st.sampled_from(ALL_DTYPES)}),
-                   positional=("dtype",)),
-    "sort": Spec("array", "finite", lambda s: st.fixed_dictionaries({"axis": _axis(s), "descending": st.booleans()}), shape=(1, 0)),
-    "argsort": Spec("array", "small", lambda s: st.fixed_dictionaries({"axis": _axis(s), "descending": st.booleans()}), shape=(1, 0)),
+    "broadcast_to": Spec(
+        "array",
+        params=lambda s: st.fixed_dictionaries({"shape": st.sampled_from([(2, *s), (1, 3, *s)])}),
+        positional=("shape",),
+    ),
+    "astype": Spec(
+        "array",
+        "small",
+        params=lambda s: st.fixed_dictionaries({"dtype": st.sampled_from(ALL_DTYPES)}),
+        positional=("dtype",),
+    ),
+    "sort": Spec(
+        "array",
+        "finite",
+        lambda s: st.fixed_dictionaries({"axis": _axis(s), "descending": st.booleans()}),
+        shape=(1, 0),
+    ),
+    "argsort": Spec(
+        "array", "small", lambda s: st.fixed_dictionaries({"axis": _axis(s), "descending": st.booleans()}), shape=(1, 0)
+    ),
     "nonzero": Spec("array", "small", shape=(1, 0)),
     "unique_values": Spec("array", "small"),
     "unique_counts": Spec("array", "small"),
@@ -168,7 +208,9 @@ SPECS: dict[str, Spec] = {
     "unique_all": Spec("array", "small", compare="unique_all"),
     "isin": Spec("pair", "small", lambda s: st.fixed_dictionaries({"invert": st.booleans()})),
     "where": Spec("where"),
-    "searchsorted": Spec("searchsorted", "finite", lambda s: st.fixed_dictionaries({"side": st.sampled_from(["left", "right"])})),
+    "searchsorted": Spec(
+        "searchsorted", "finite", lambda s: st.fixed_dictionaries({"side": st.sampled_from(["left", "right"])})
+    ),
     "take": Spec("take", shape=(1, 1)),
     "take_along_axis": Spec("take_along_axis", shape=(1, 1)),
     "concat": Spec("sequence", params=lambda s: st.fixed_dictionaries({"axis": _axis(s) if s else st.none()})),
@@ -176,14 +218,28 @@ SPECS: dict[str, Spec] = {
     "broadcast_arrays": Spec("broadcast"),
     "meshgrid": Spec("meshgrid"),
     # creation
-    "arange": Spec("creation", params=_fixed(start=st.integers(-5, 5), stop=st.integers(-5, 10), step=st.sampled_from([1, 2, -1, 3])),
-                   positional=("start", "stop", "step"), kinds=("integral", "real floating")),
-    "linspace": Spec("creation", params=_fixed(start=st.integers(-5, 5), stop=st.integers(-5, 10), num=st.integers(0, 6),
-                                               endpoint=st.booleans()), positional=("start", "stop", "num"),
-                     kinds=("real floating", "complex floating")),
-    "eye": Spec("creation", params=_fixed(n_rows=st.integers(0, 4), n_cols=st.none() | st.integers(0, 4), k=st.integers(-2, 2)),
-                positional=("n_rows", "n_cols")),
-    "full": Spec("creation", params=_fixed(shape=_SMALL_SHAPE, fill_value=st.integers(0, 1)), positional=("shape", "fill_value")),
+    "arange": Spec(
+        "creation",
+        params=_fixed(start=st.integers(-5, 5), stop=st.integers(-5, 10), step=st.sampled_from([1, 2, -1, 3])),
+        positional=("start", "stop", "step"),
+        kinds=("integral", "real floating"),
+    ),
+    "linspace": Spec(
+        "creation",
+        params=_fixed(
+            start=st.integers(-5, 5), stop=st.integers(-5, 10), num=st.integers(0, 6), endpoint=st.booleans()
+        ),
+        positional=("start", "stop", "num"),
+        kinds=("real floating", "complex floating"),
+    ),
+    "eye": Spec(
+        "creation",
+        params=_fixed(n_rows=st.integers(0, 4), n_cols=st.none() | st.integers(0, 4), k=st.integers(-2, 2)),
+        positional=("n_rows", "n_cols"),
+    ),
+    "full": Spec(
+        "creation", params=_fixed(shape=_SMALL_SHAPE, fill_value=st.integers(0, 1)), positional=("shape", "fill_value")
+    ),
     "ones": Spec("creation", params=_fixed(shape=_SMALL_SHAPE), positional=("shape",)),
     "zeros": Spec("creation", params=_fixed(shape=_SMALL_SHAPE), positional=("shape",)),
     "empty": Spec("creation", params=_fixed(shape=_SMALL_SHAPE), positional=("shape",), compare="shape"),
@@ -211,37 +267,72 @@ SPECS: dict[str, Spec] = {
     "linalg.inv": Spec("matrix", "wellconditioned", accumulates=True),
     "linalg.pinv": Spec("matrix", "wellconditioned", accumulates=True),
     # strict cannot be probed for its dtypes without n: the standard asks for floating point
-    "linalg.matrix_power": Spec("matrix", "wellconditioned", _fixed(n=st.integers(0, 3)), positional=("n",),
-                                accumulates=True, kinds=("real floating", "complex floating")),
+    "linalg.matrix_power": Spec(
+        "matrix",
+        "wellconditioned",
+        _fixed(n=st.integers(0, 3)),
+        positional=("n",),
+        accumulates=True,
+        kinds=("real floating", "complex floating"),
+    ),
     "linalg.matrix_rank": Spec("matrix", "small", accumulates=True),
-    "linalg.matrix_norm": Spec("matrix", "small", _fixed(keepdims=st.booleans(), ord=st.sampled_from(["fro", "nuc", 1, -1, 2, -2, math.inf, -math.inf])),
-                               accumulates=True),
+    "linalg.matrix_norm": Spec(
+        "matrix",
+        "small",
+        _fixed(keepdims=st.booleans(), ord=st.sampled_from(["fro", "nuc", 1, -1, 2, -2, math.inf, -math.inf])),
+        accumulates=True,
+    ),
     # the inf-norm of an empty vector has no value the standard specifies
-    "linalg.vector_norm": Spec("array", "small", _reduce(ord=st.sampled_from([1, 2, math.inf, -math.inf, 0, 3])),
-                               shape=(0, 1), accumulates=True),
+    "linalg.vector_norm": Spec(
+        "array",
+        "small",
+        _reduce(ord=st.sampled_from([1, 2, math.inf, -math.inf, 0, 3])),
+        shape=(0, 1),
+        accumulates=True,
+    ),
     "linalg.trace": Spec("matrix", "small", _fixed(offset=st.integers(-1, 1)), accumulates=True),
     "linalg.diagonal": Spec("matrix", "any", _fixed(offset=st.integers(-1, 1))),
     "linalg.matrix_transpose": Spec("array", shape=(2, 0)),
     "linalg.eigh": Spec("matrix", "symmetric", compare="eigh", accumulates=True),
     "linalg.eigvalsh": Spec("matrix", "symmetric", accumulates=True),
     "linalg.qr": Spec("matrix", "wellconditioned", compare="qr", accumulates=True),
-    "linalg.svd": Spec("matrix", "wellconditioned", _fixed(full_matrices=st.just(False)), compare="svd", accumulates=True),
+    "linalg.svd": Spec(
+        "matrix", "wellconditioned", _fixed(full_matrices=st.just(False)), compare="svd", accumulates=True
+    ),
     "linalg.svdvals": Spec("matrix", "wellconditioned", accumulates=True),
     # fft
-    "fft.fftfreq": Spec("creation", params=_fixed(n=st.integers(1, 8), d=st.sampled_from([1.0, 0.5])), positional=("n",),
-                        kinds=("real floating",)),
-    "fft.rfftfreq": Spec("creation", params=_fixed(n=st.integers(1, 8), d=st.sampled_from([1.0, 0.5])), positional=("n",),
-                         kinds=("real floating",)),
+    "fft.fftfreq": Spec(
+        "creation",
+        params=_fixed(n=st.integers(1, 8), d=st.sampled_from([1.0, 0.5])),
+        positional=("n",),
+        kinds=("real floating",),
+    ),
+    "fft.rfftfreq": Spec(
+        "creation",
+        params=_fixed(n=st.integers(1, 8), d=st.sampled_from([1.0, 0.5])),
+        positional=("n",),
+        kinds=("real floating",),
+    ),
     "fft.fftshift": Spec("array", params=lambda s: st.fixed_dictionaries({"axes": _axes(s)}), shape=(1, 1)),
     "fft.ifftshift": Spec("array", params=lambda s: st.fixed_dictionaries({"axes": _axes(s)}), shape=(1, 1)),
 }
 
 for _name in ("fft.fft", "fft.ifft", "fft.rfft", "fft.ihfft"):
-    SPECS[_name] = Spec("array", "small", _fixed(n=st.none() | st.integers(1, 6), axis=st.just(-1), norm=_NORM),
-                        shape=(1, 1), accumulates=True)
+    SPECS[_name] = Spec(
+        "array",
+        "small",
+        _fixed(n=st.none() | st.integers(1, 6), axis=st.just(-1), norm=_NORM),
+        shape=(1, 1),
+        accumulates=True,
+    )
 for _name in ("fft.irfft", "fft.hfft"):
-    SPECS[_name] = Spec("array", "small", _fixed(n=st.none() | st.integers(2, 6), axis=st.just(-1), norm=_NORM),
-                        shape=(1, 2), accumulates=True)
+    SPECS[_name] = Spec(
+        "array",
+        "small",
+        _fixed(n=st.none() | st.integers(2, 6), axis=st.just(-1), norm=_NORM),
+        shape=(1, 2),
+        accumulates=True,
+    )
 for _name in ("fft.fftn", "fft.ifftn", "fft.rfftn"):
     SPECS[_name] = Spec("array", "small", _fixed(norm=_NORM), shape=(1, 1), accumulates=True)
 SPECS["fft.irfftn"] = Spec("array", "small", _fixed(norm=_NORM), shape=(1, 2), accumulates=True)
@@ -250,7 +341,7 @@ SPECS["fft.irfftn"] = Spec("array", "small", _fixed(norm=_NORM), shape=(1, 2), a
 _ELEMENTWISE_MODULE = "array_api_strict._elementwise_functions"
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def spec_for(name: str) -> Spec | None:
     """The row for ``name``; elementwise functions get theirs from the standard's arity."""
     if name in SPECS:
@@ -262,8 +353,9 @@ def spec_for(name: str) -> Spec | None:
     if getattr(function, "__module__", "") == _ELEMENTWISE_MODULE:
         import inspect
 
-        positional = [p for p in inspect.signature(function).parameters.values()
-                      if p.kind is inspect.Parameter.POSITIONAL_ONLY]
+        positional = [
+            p for p in inspect.signature(function).parameters.values() if p.kind is inspect.Parameter.POSITIONAL_ONLY
+        ]
         return Spec("unary" if len(positional) == 1 else "binary")
     return None
 
@@ -273,7 +365,7 @@ def spec_for(name: str) -> Spec | None:
 _PROBE = [[3, 1, 0], [1, 3, 1], [0, 1, 3]]
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def allowed_dtypes(name: str) -> tuple[ut.DType, ...]:
     """The dtypes ``name`` accepts, found by calling array-api-strict (a ``TypeError`` means no).
 
@@ -285,13 +377,44 @@ def allowed_dtypes(name: str) -> tuple[ut.DType, ...]:
         return ()
     if spec.kinds:
         return tuple(d for d in ALL_DTYPES if ut.isdtype(d, spec.kinds))
-    arity = {"unary": 1, "array": 1, "matrix": 1, "binary": 2, "pair": 2, "matmul": 2, "vecdot": 2, "cross": 2,
-             "outer": 2, "solve": 2, "tensordot": 2, "searchsorted": 2}.get(spec.category)
-    if arity is None or name in ("astype", "flip", "expand_dims", "squeeze", "permute_dims", "moveaxis",
-                                 "reshape", "roll", "tile", "repeat", "matrix_transpose", "unstack",
-                                 "broadcast_to", "tril", "triu", "linalg.matrix_transpose", "linalg.diagonal",
-                                 "nonzero", "unique_values", "unique_counts",
-                                 "unique_inverse", "unique_all"):
+    arity = {
+        "unary": 1,
+        "array": 1,
+        "matrix": 1,
+        "binary": 2,
+        "pair": 2,
+        "matmul": 2,
+        "vecdot": 2,
+        "cross": 2,
+        "outer": 2,
+        "solve": 2,
+        "tensordot": 2,
+        "searchsorted": 2,
+    }.get(spec.category)
+    if arity is None or name in (
+        "astype",
+        "flip",
+        "expand_dims",
+        "squeeze",
+        "permute_dims",
+        "moveaxis",
+        "reshape",
+        "roll",
+        "tile",
+        "repeat",
+        "matrix_transpose",
+        "unstack",
+        "broadcast_to",
+        "tril",
+        "triu",
+        "linalg.matrix_transpose",
+        "linalg.diagonal",
+        "nonzero",
+        "unique_values",
+        "unique_counts",
+        "unique_inverse",
+        "unique_all",
+    ):
         return ALL_DTYPES
     xp = strict_namespace()
     function = lookup(xp, name)
@@ -309,6 +432,7 @@ def allowed_dtypes(name: str) -> tuple[ut.DType, ...]:
 
 
 # -- one strategy per category ---------------------------------------------------------
+
 
 def _domains(spec: Spec) -> list[str]:
     parts = spec.domain.split(",")
@@ -414,8 +538,9 @@ def _take(draw: Any, name: str, spec: Spec, dtype: ut.DType, d: list[str]) -> Ca
     axis = draw(_axis(shape)) if len(shape) > 1 else draw(st.sampled_from([None, 0, -1]))
     n = shape[axis] if axis is not None else shape[0]
     count = draw(st.integers(0, 4))
-    indices = ut.asarray(draw(st.lists(st.integers(0, n - 1), min_size=count, max_size=count)),
-                         dtype=ut.int64, backend="numpy")
+    indices = ut.asarray(
+        draw(st.lists(st.integers(0, n - 1), min_size=count, max_size=count)), dtype=ut.int64, backend="numpy"
+    )
     from ._inputs import Input
 
     return Case((draw(arrays(dtype, shape, d[0])), Input(indices)), {} if axis is None else {"axis": axis})
@@ -444,8 +569,11 @@ def _sequence(draw: Any, name: str, spec: Spec, dtype: ut.DType, d: list[str]) -
     for _ in range(draw(st.integers(1, 3))):
         item_shape = shape
         if name == "concat":
-            item_shape = (math.prod(shape),) if axis is None else tuple(
-                draw(st.integers(0, 3)) if i == axis % len(shape) else n for i, n in enumerate(shape))
+            item_shape = (
+                (math.prod(shape),)
+                if axis is None
+                else tuple(draw(st.integers(0, 3)) if i == axis % len(shape) else n for i, n in enumerate(shape))
+            )
             if axis is None:
                 item_shape = draw(shapes(0, 2))
         items.append(draw(arrays(dtype, item_shape, d[0])))
@@ -485,7 +613,9 @@ def _tensordot(draw: Any, name: str, spec: Spec, dtype: ut.DType, d: list[str]) 
 @_st
 def _vecdot(draw: Any, name: str, spec: Spec, dtype: ut.DType, d: list[str]) -> Case:
     shape = draw(shapes(1, 3, 1))
-    return Case((draw(arrays(dtype, shape, d[0])), draw(arrays(dtype, _broadcastable(draw, shape[:-1]) + shape[-1:], d[0]))))
+    return Case(
+        (draw(arrays(dtype, shape, d[0])), draw(arrays(dtype, _broadcastable(draw, shape[:-1]) + shape[-1:], d[0])))
+    )
 
 
 @_st
@@ -496,7 +626,9 @@ def _cross(draw: Any, name: str, spec: Spec, dtype: ut.DType, d: list[str]) -> C
 
 @_st
 def _outer(draw: Any, name: str, spec: Spec, dtype: ut.DType, d: list[str]) -> Case:
-    return Case((draw(arrays(dtype, (draw(st.integers(0, 3)),), d[0])), draw(arrays(dtype, (draw(st.integers(0, 3)),), d[0]))))
+    return Case(
+        (draw(arrays(dtype, (draw(st.integers(0, 3)),), d[0])), draw(arrays(dtype, (draw(st.integers(0, 3)),), d[0])))
+    )
 
 
 @_st
@@ -507,9 +639,19 @@ def _solve(draw: Any, name: str, spec: Spec, dtype: ut.DType, d: list[str]) -> C
 
 
 _MULTI: dict[str, Callable[..., st.SearchStrategy[Case]]] = {
-    "pair": _pair, "where": _where, "searchsorted": _searchsorted, "take": _take,
-    "take_along_axis": _take_along_axis, "sequence": _sequence, "broadcast": _broadcast, "meshgrid": _meshgrid,
-    "matmul": _matmul, "tensordot": _tensordot, "vecdot": _vecdot, "cross": _cross, "outer": _outer,
+    "pair": _pair,
+    "where": _where,
+    "searchsorted": _searchsorted,
+    "take": _take,
+    "take_along_axis": _take_along_axis,
+    "sequence": _sequence,
+    "broadcast": _broadcast,
+    "meshgrid": _meshgrid,
+    "matmul": _matmul,
+    "tensordot": _tensordot,
+    "vecdot": _vecdot,
+    "cross": _cross,
+    "outer": _outer,
     "solve": _solve,
 }
 

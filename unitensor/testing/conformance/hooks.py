@@ -20,8 +20,15 @@ import pytest
 
 from ._standard import AREAS
 
-__all__ = ["pytest_addoption", "pytest_collection_modifyitems", "pytest_runtest_logreport",
-           "pytest_terminal_summary", "read_deviations", "TALLY", "DEVIATIONS_DIR"]
+__all__ = [
+    "pytest_addoption",
+    "pytest_collection_modifyitems",
+    "pytest_runtest_logreport",
+    "pytest_terminal_summary",
+    "read_deviations",
+    "TALLY",
+    "DEVIATIONS_DIR",
+]
 
 DEVIATIONS_DIR = Path(__file__).with_name("deviations")
 COLUMNS = ("passed", "failed", "deviations", "pending", "skipped")
@@ -34,12 +41,17 @@ TALLY: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: dict.fromkeys
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addoption("--deviations", action="append", default=[], metavar="FILE",
-                     help="conformance: a file of known deviations ('check-id  reason' per line) for a "
-                          "backend, named NAME.txt after the backend (repeatable)")
+    parser.addoption(
+        "--deviations",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="conformance: a file of known deviations ('check-id  reason' per line) for a "
+        "backend, named NAME.txt after the backend (repeatable)",
+    )
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def read_deviations(path: Path) -> dict[str, str]:
     """``{check-id pattern: reason}`` from one deviation file."""
     entries: dict[str, str] = {}
@@ -116,8 +128,9 @@ def _column(report: pytest.TestReport) -> str | None:
 def tally_rows(backend: str | None = None) -> list[tuple[str, str, dict[str, int]]]:
     """``(backend, area, counts)`` rows in table order."""
     backends = sorted({b for b, _ in TALLY})
-    return [(b, area, TALLY[(b, area)]) for b in backends for area in AREAS
-            if (b, area) in TALLY or backend is not None]
+    return [
+        (b, area, TALLY[(b, area)]) for b in backends for area in AREAS if (b, area) in TALLY or backend is not None
+    ]
 
 
 def format_table(all_areas: bool = False) -> list[str]:

@@ -18,23 +18,37 @@ import warnings
 from typing import Any
 
 import pytest
-from hypothesis import Phase, given, settings, strategies as st
+from hypothesis import Phase, given, settings
+from hypothesis import strategies as st
 
 import unitensor as ut
 from unitensor.testing import assert_close
 
+from ..._dtypes import MIXED_KIND_TABLE
 from ._checks import (
-    Check, constant_checks, device_checks, export_checks, function_checks, gradient_checks, indexing_checks,
-    invalid_input_checks, operator_checks, operator_of, promotion_checks, finding_checks, special_case_checks,
-    FINDINGS, OPERATORS, SCALARS,
+    FINDINGS,
+    OPERATORS,
+    SCALARS,
+    Check,
+    constant_checks,
+    device_checks,
+    export_checks,
+    finding_checks,
+    function_checks,
+    gradient_checks,
+    indexing_checks,
+    invalid_input_checks,
+    operator_checks,
+    operator_of,
+    promotion_checks,
+    special_case_checks,
 )
 from ._compare import check_invariant, compare, same_error
-from ._gradients import KINKS, gradient_case, finite_differences, objective
+from ._gradients import KINKS, finite_differences, gradient_case, objective
 from ._inputs import ALL_DTYPES, Case, arrays, scalars_for, shapes
 from ._special import SPECIAL_CASES, matches
 from ._standard import lookup, strict_namespace
 from ._table import Spec, allowed_dtypes, case_strategy, spec_for
-from ..._dtypes import MIXED_KIND_TABLE
 
 #: examples per check under these hypothesis profiles: a backend has some 430 checks, and
 #: frameworks that compile per shape (JAX) or build graphs (Dask) pay for every example (JAX's
@@ -54,8 +68,12 @@ def _examples(known_deviation: bool = False) -> settings:
     phases = [p for p in settings.default.phases if p is not Phase.shrink or not known_deviation]
     # a derandomized profile (the default ones) stays derandomized: every machine runs the same examples
     fixed = name in _DERANDOMIZED or settings.default.derandomize  # and no example database either
-    return settings(max_examples=_EXAMPLES_PER_CHECK.get(name, settings.default.max_examples),
-                    derandomize=fixed, phases=phases, **({"database": None} if fixed else {}))
+    return settings(
+        max_examples=_EXAMPLES_PER_CHECK.get(name, settings.default.max_examples),
+        derandomize=fixed,
+        phases=phases,
+        **({"database": None} if fixed else {}),
+    )
 
 
 @pytest.fixture
@@ -95,16 +113,26 @@ def _call(name: str, spec: Spec, case: Case, backend: str, reference: bool) -> t
     return _run(lookup(ut, name), args, kwargs)
 
 
-def _compare_calls(name: str, spec: Spec, case: Case, backend: str, expected: Any, error: BaseException | None,
-                   actual: Any, actual_error: BaseException | None) -> None:
+def _compare_calls(
+    name: str,
+    spec: Spec,
+    case: Case,
+    backend: str,
+    expected: Any,
+    error: BaseException | None,
+    actual: Any,
+    actual_error: BaseException | None,
+) -> None:
     if error is not None:
         assert actual_error is not None, f"NumPy raises {type(error).__name__}({error}) here, {backend} does not"
-        assert same_error(actual_error, error), \
+        assert same_error(actual_error, error), (
             f"NumPy raises {type(error).__name__}, {backend} raises {type(actual_error).__name__}: {actual_error}"
+        )
         return
     if actual_error is not None:
-        raise AssertionError(f"{backend} raises where NumPy does not: "
-                             f"{type(actual_error).__name__}: {actual_error}") from actual_error
+        raise AssertionError(
+            f"{backend} raises where NumPy does not: {type(actual_error).__name__}: {actual_error}"
+        ) from actual_error
     if spec.compare in ("eigh", "svd", "qr", "unique_inverse", "unique_all"):
         check_invariant(spec.compare, actual, expected, backend, spec, case)
     else:
@@ -112,6 +140,7 @@ def _compare_calls(name: str, spec: Spec, case: Case, backend: str, expected: An
 
 
 # -- every function of the standard ------------------------------------------------------
+
 
 @pytest.mark.parametrize("check", function_checks(), ids=_ids(function_checks()))
 def test_function(backend: str, check: Check, known_deviation: bool) -> None:
@@ -126,16 +155,18 @@ def test_function(backend: str, check: Check, known_deviation: bool) -> None:
         return
     spec = spec_for(name)
     if spec is None:
-        pytest.fail(f"the conformance table has no input strategy for {name}(); add a row to "
-                    f"unitensor/testing/conformance/_table.py", pytrace=False)
+        pytest.fail(
+            f"the conformance table has no input strategy for {name}(); add a row to "
+            f"unitensor/testing/conformance/_table.py",
+            pytrace=False,
+        )
     dtypes = tuple(d for d in allowed_dtypes(name) if d in _backend_dtypes(backend))
     if not dtypes:
         pytest.skip(f"{backend} has none of the dtypes the standard allows for {name}()")
     _check_function(name, spec, dtypes, backend, known_deviation)
 
 
-def _check_function(name: str, spec: Spec, dtypes: tuple[ut.DType, ...], backend: str,
-                    known_deviation: bool) -> None:
+def _check_function(name: str, spec: Spec, dtypes: tuple[ut.DType, ...], backend: str, known_deviation: bool) -> None:
     @_examples(known_deviation)
     @given(case=case_strategy(name, dtypes))
     def check(case: Case) -> None:
@@ -187,8 +218,9 @@ def _check_info(name: str) -> None:
             continue
         ours, standard = getattr(ut, name)(dtype), getattr(strict_namespace(), name)(_strict_dtype(dtype))
         for field in fields:
-            assert getattr(ours, field) == getattr(standard, field), \
+            assert getattr(ours, field) == getattr(standard, field), (
                 f"ut.{name}({dtype}).{field} is {getattr(ours, field)}, the standard {getattr(standard, field)}"
+            )
 
 
 def _check_broadcast_shapes() -> None:
@@ -235,6 +267,7 @@ def test_constant(backend: str, check: Check) -> None:
 
 # -- operators --------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("check", operator_checks(), ids=_ids(operator_checks()))
 def test_operator(backend: str, check: Check, known_deviation: bool) -> None:
     core, form = operator_of(check.name)
@@ -265,8 +298,11 @@ def test_operator(backend: str, check: Check, known_deviation: bool) -> None:
             if name == "pow" and _unspecified_power(args[1], case.reference()[0][0], expected):
                 return
         else:
-            if error is not None or expected.shape != case.args[0].reference().shape \
-                    or expected.dtype != case.args[0].base.dtype:
+            if (
+                error is not None
+                or expected.shape != case.args[0].reference().shape
+                or expected.dtype != case.args[0].base.dtype
+            ):
                 return  # in-place forms exist only where the result keeps the left operand's shape and dtype
             target = ut.asarray(args[0], copy=True)
             actual, actual_error = _run(getattr(operator, "i" + core.rstrip("_")), (target, args[1]), {})
@@ -306,7 +342,7 @@ def _unspecified_power(base: Any, exponent: Any, result: Any) -> bool:
 def _power_fits(base: int, exponent: int, info: Any) -> bool:
     if base in (-1, 0, 1):
         return True
-    return exponent <= 64 and info.min <= base ** exponent <= info.max  # |base| >= 2: 2**65 fits no dtype
+    return exponent <= 64 and info.min <= base**exponent <= info.max  # |base| >= 2: 2**65 fits no dtype
 
 
 def _flat(x: Any) -> list[Any]:
@@ -318,9 +354,10 @@ def _flat(x: Any) -> list[Any]:
 
 # -- type promotion ---------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("check", promotion_checks(), ids=_ids(promotion_checks()))
 def test_promotion(backend: str, check: Check) -> None:
-    left, right = check.name[len("promotion["):-1].split(",")
+    left, right = check.name[len("promotion[") : -1].split(",")
     dtypes = _backend_dtypes(backend)
     a = getattr(ut, left)
     if a not in dtypes:
@@ -330,13 +367,17 @@ def test_promotion(backend: str, check: Check) -> None:
         scalar = SCALARS[right]
         expected = ut.result_type(a, scalar)
         result = ut.add(x, scalar) if left != "bool" else ut.logical_and(x, scalar)
-        assert result.dtype == expected, f"{left} array + Python {right} gives {result.dtype}, the standard says {expected}"
+        assert result.dtype == expected, (
+            f"{left} array + Python {right} gives {result.dtype}, the standard says {expected}"
+        )
         return
     b = getattr(ut, right)
     if b not in dtypes:
         pytest.skip(f"{backend} has no {right}")
     standard = _standard_or_mixed_kind_result(a, b)
-    assert ut.result_type(a, b) == standard, f"ut.result_type({left}, {right}) is {ut.result_type(a, b)}, not {standard}"
+    assert ut.result_type(a, b) == standard, (
+        f"ut.result_type({left}, {right}) is {ut.result_type(a, b)}, not {standard}"
+    )
     y = ut.ones((2,), dtype=b, backend=backend)
     function = ut.logical_and if standard == ut.bool else ut.add
     for result in (function(x, y), x + y if standard != ut.bool else x & y):
@@ -353,6 +394,7 @@ def _standard_or_mixed_kind_result(a: ut.DType, b: ut.DType) -> ut.DType:
 
 # -- indexing -------------------------------------------------------------------------------
 
+
 def _index_key(draw: Any, rule: str, shape: tuple[int, ...]) -> Any:
     """A key for one indexing rule; keys name every axis (with a trailing ellipsis), as the
     standard leaves keys with fewer indices than dimensions unspecified."""
@@ -362,11 +404,17 @@ def _index_key(draw: Any, rule: str, shape: tuple[int, ...]) -> Any:
     if rule == "negative-integer":
         return draw(st.integers(-n, -1)), ...
     if rule == "slice":
-        return slice(draw(st.none() | st.integers(-n, n)), draw(st.none() | st.integers(-n, n)),
-                     draw(st.none() | st.integers(1, 3))), ...
+        return slice(
+            draw(st.none() | st.integers(-n, n)),
+            draw(st.none() | st.integers(-n, n)),
+            draw(st.none() | st.integers(1, 3)),
+        ), ...
     if rule == "negative-step-slice":
-        return slice(draw(st.none() | st.integers(-n, n - 1)), draw(st.none() | st.integers(-n, n - 1)),
-                     draw(st.integers(-3, -1))), ...
+        return slice(
+            draw(st.none() | st.integers(-n, n - 1)),
+            draw(st.none() | st.integers(-n, n - 1)),
+            draw(st.integers(-3, -1)),
+        ), ...
     if rule == "ellipsis":
         return ..., draw(st.integers(0, shape[-1] - 1))
     if rule == "newaxis":
@@ -393,8 +441,14 @@ def test_indexing(backend: str, check: Check, known_deviation: bool) -> None:
             compare(target[mask.on(backend)], ref[mask.reference()], backend, Spec("array"), Case(()))
         elif rule == "integer-array":  # one integer array per axis, broadcast together
             count = data.draw(st.integers(0, 4))
-            key = tuple(ut.asarray(data.draw(st.lists(st.integers(-n, n - 1), min_size=count, max_size=count)),
-                                   dtype=ut.int64, backend="numpy") for n in shape)
+            key = tuple(
+                ut.asarray(
+                    data.draw(st.lists(st.integers(-n, n - 1), min_size=count, max_size=count)),
+                    dtype=ut.int64,
+                    backend="numpy",
+                )
+                for n in shape
+            )
             target_key = tuple(ut.asarray(k, backend=backend) for k in key)
             compare(target[target_key], ref[key], backend, Spec("array"), Case(()))
         elif rule.startswith("setitem"):
@@ -414,8 +468,9 @@ def test_indexing(backend: str, check: Check, known_deviation: bool) -> None:
         elif rule == "out-of-bounds-error":
             _, error = _run(lambda: ref[shape[0], ...], (), {})
             _, actual_error = _run(lambda: target[shape[0], ...], (), {})
-            assert error is not None and actual_error is not None and same_error(actual_error, error), \
+            assert error is not None and actual_error is not None and same_error(actual_error, error), (
                 f"x[{shape[0]}] on axis of size {shape[0]}: NumPy raises {error!r}, {backend} {actual_error!r}"
+            )
         elif rule == "list-key-error":
             with pytest.raises(IndexError):
                 target[[0]]
@@ -427,6 +482,7 @@ def test_indexing(backend: str, check: Check, known_deviation: bool) -> None:
 
 
 # -- devices and conversion between backends -------------------------------------------------
+
 
 @pytest.mark.parametrize("check", device_checks(_OTHER_BACKENDS), ids=_ids(device_checks(_OTHER_BACKENDS)))
 def test_devices(backend: str, check: Check) -> None:
@@ -450,10 +506,10 @@ def test_devices(backend: str, check: Check) -> None:
             y = ut.asarray(values, backend=backend, device=device)
             assert y.device == device
     elif rule.startswith("roundtrip["):
-        other = rule[len("roundtrip["):-1]
+        other = rule[len("roundtrip[") : -1]
         _roundtrip(backend, other)
     elif rule.startswith("zero-copy["):
-        _zero_copy(backend, rule[len("zero-copy["):-1])
+        _zero_copy(backend, rule[len("zero-copy[") : -1])
 
 
 def _sample(dtype: ut.DType) -> list[Any]:
@@ -515,6 +571,7 @@ def _zero_copy(backend: str, other: str) -> None:
 
 # -- export to NumPy ----------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("check", export_checks(), ids=_ids(export_checks()))
 def test_export(backend: str, check: Check) -> None:
     rule = check.name
@@ -529,8 +586,9 @@ def test_export(backend: str, check: Check) -> None:
             if b.lazy:
                 pytest.skip(f"{backend} is lazy: numpy() computes the array, a copy by nature")
             first, second = x.numpy(), x.numpy()
-            assert first.__array_interface__["data"][0] == second.__array_interface__["data"][0], \
+            assert first.__array_interface__["data"][0] == second.__array_interface__["data"][0], (
                 f"numpy() copied {dtype} host data; it should share it through DLPack"
+            )
         elif rule == "array-protocol":
             _assert_identical(ut.astensor(x.__array__()), x)
         elif rule == "from-dlpack":
@@ -548,16 +606,22 @@ def _gpu_error(backend: str) -> None:
     if not devices:
         pytest.skip(f"{backend} has no non-host device here")
     x = ut.asarray([1.0], backend=backend, device=devices[0])
-    message = (f"can't convert {devices[0]} device type tensor to numpy. "
-               "Use Tensor.cpu() to copy the tensor to host memory first.")
+    message = (
+        f"can't convert {devices[0]} device type tensor to numpy. "
+        "Use Tensor.cpu() to copy the tensor to host memory first."
+    )
     with pytest.raises(TypeError) as info:
         x.numpy()
     assert str(info.value) == message
 
 
 #: every way to export a Tensor's data out of unitensor
-_EXPORTS = {"numpy()": lambda t: t.numpy(), "np.asarray": lambda t: __import__("numpy").asarray(t),
-            "np.from_dlpack": lambda t: __import__("numpy").from_dlpack(t), "__dlpack__": lambda t: t.__dlpack__()}
+_EXPORTS = {
+    "numpy()": lambda t: t.numpy(),
+    "np.asarray": lambda t: __import__("numpy").asarray(t),
+    "np.from_dlpack": lambda t: __import__("numpy").from_dlpack(t),
+    "__dlpack__": lambda t: t.__dlpack__(),
+}
 
 
 def _grad_error(backend: str) -> None:
@@ -574,8 +638,9 @@ def _grad_error(backend: str) -> None:
 
         x = ut.asarray([1.0, 2.0], backend=backend)
         _pending_grad(lambda: ut.grad(f)(x))
-        assert seen and type(seen[0]) is RuntimeError and str(seen[0]) == message, \
+        assert seen and type(seen[0]) is RuntimeError and str(seen[0]) == message, (
             f"{path} inside a gradient computation must raise RuntimeError({message!r}); got {seen!r}"
+        )
 
 
 def _pending_grad(run: Any) -> Any:
@@ -587,12 +652,13 @@ def _pending_grad(run: Any) -> Any:
 
 # -- gradients -----------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("check", gradient_checks(), ids=_ids(gradient_checks()))
 def test_gradient(backend: str, check: Check, known_deviation: bool) -> None:
     name = check.name
     dtype = ut.float64 if ut.float64 in _backend_dtypes(backend) else ut.float32
     if name.startswith("kink["):
-        _gradient_at_kink(name[len("kink["):-1], backend, dtype)
+        _gradient_at_kink(name[len("kink[") : -1], backend, dtype)
         return
     rtol, atol = (1e-5, 1e-6) if dtype == ut.float64 else (1e-2, 1e-3)
     f = objective(name)
@@ -608,8 +674,13 @@ def test_gradient(backend: str, check: Check, known_deviation: bool) -> None:
         for i, (g, e) in enumerate(zip(grads, expected)):
             assert isinstance(g, ut.Tensor) and g.backend.name == backend, f"gradient {i} is not a {backend} Tensor"
             assert g.dtype == dtype, f"gradient {i} has dtype {g.dtype}, its input {dtype}"
-            assert_close(g, ut.astype(e, dtype), rtol=rtol, atol=atol * (1 + float(ut.max(ut.abs(e)))),
-                         msg=f"d sum({name}(...)) / d input {i}")
+            assert_close(
+                g,
+                ut.astype(e, dtype),
+                rtol=rtol,
+                atol=atol * (1 + float(ut.max(ut.abs(e)))),
+                msg=f"d sum({name}(...)) / d input {i}",
+            )
 
     run()
 
@@ -619,23 +690,29 @@ def _gradient_at_kink(name: str, backend: str, dtype: ut.DType) -> None:
     f, values = KINKS[name]
     expected = ut.grad(f)(ut.asarray(values, dtype=ut.float64, backend="numpy"))
     actual = _pending_grad(lambda: ut.grad(f)(ut.asarray(values, dtype=dtype, backend=backend)))
-    assert_close(actual, ut.astype(expected, dtype), equal_nan=True,
-                 msg=f"gradient of {name} at {values}: PyTorch's convention at non-differentiable points")
+    assert_close(
+        actual,
+        ut.astype(expected, dtype),
+        equal_nan=True,
+        msg=f"gradient of {name} at {values}: PyTorch's convention at non-differentiable points",
+    )
 
 
 # -- inputs exploring found ------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("check", finding_checks(), ids=_ids(finding_checks()))
 def test_finding(backend: str, check: Check, known_deviation: bool) -> None:
-    function, arguments = FINDINGS[check.name[len("found["):-1]]
+    function, arguments = FINDINGS[check.name[len("found[") : -1]]
     dtypes = _backend_dtypes(backend)
     needed = [getattr(ut, a[1]) for a in arguments if isinstance(a, tuple)]
     if any(d not in dtypes for d in needed):
         pytest.skip(f"{backend} has no {', '.join(str(d) for d in needed if d not in dtypes)}")
 
     def on(where: str) -> list[Any]:
-        return [ut.asarray(a[0], dtype=getattr(ut, a[1]), backend=where) if isinstance(a, tuple) else a
-                for a in arguments]
+        return [
+            ut.asarray(a[0], dtype=getattr(ut, a[1]), backend=where) if isinstance(a, tuple) else a for a in arguments
+        ]
 
     expected = lookup(ut, function)(*on("numpy"))
     actual = lookup(ut, function)(*on(backend))
@@ -644,6 +721,7 @@ def test_finding(backend: str, check: Check, known_deviation: bool) -> None:
 
 
 # -- invalid input --------------------------------------------------------------------------------
+
 
 def _invalid_call(rule: str, backend: str) -> tuple[Any, tuple[Any, ...]]:
     def make(shape: tuple[int, ...]) -> ut.Tensor:
@@ -671,16 +749,18 @@ def _invalid_call(rule: str, backend: str) -> tuple[Any, tuple[Any, ...]]:
 
 @pytest.mark.parametrize("check", invalid_input_checks(), ids=_ids(invalid_input_checks()))
 def test_invalid_input(backend: str, check: Check) -> None:
-    rule = check.name[len("error["):-1]
+    rule = check.name[len("error[") : -1]
     function, args = _invalid_call(rule, backend)
-    reference_args = tuple(ut.asarray(a, backend="numpy") if i == 0 or rule != "mixed-backends" else a
-                           for i, a in enumerate(args))
+    reference_args = tuple(
+        ut.asarray(a, backend="numpy") if i == 0 or rule != "mixed-backends" else a for i, a in enumerate(args)
+    )
     _, error = _run(function, reference_args, {}) if rule != "mixed-backends" else (None, TypeError("two backends"))
     _, actual_error = _run(function, args, {})
     assert error is not None, f"NumPy accepts this {rule} input"
     assert actual_error is not None, f"{backend} accepts {rule} input that NumPy rejects with {error!r}"
-    assert same_error(actual_error, error), \
+    assert same_error(actual_error, error), (
         f"{rule}: NumPy raises {type(error).__name__}, {backend} raises {type(actual_error).__name__}: {actual_error}"
+    )
 
 
 # -- special cases ------------------------------------------------------------------------------
@@ -698,14 +778,19 @@ def test_special_cases(backend: str, check: Check) -> None:
     forms = [lookup(ut, check.name)] + ([_OPERATOR_FORMS[check.name]] if check.name in _OPERATOR_FORMS else [])
     wrong = []
     for dtype in dtypes:
-        arguments = [ut.asarray([case.args[i] for case in cases], dtype=dtype, backend=backend)
-                     for i in range(len(cases[0].args))]
+        arguments = [
+            ut.asarray([case.args[i] for case in cases], dtype=dtype, backend=backend)
+            for i in range(len(cases[0].args))
+        ]
         rel = 1e-5 if dtype.bits in (32, 64) and dtype in (ut.float32, ut.complex64) else 1e-12
         for function in forms:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 values = function(*arguments).tolist()
             label = getattr(function, "__name__", str(function))
-            wrong += [f"{label}{case.args} = {got!r}, not {case.expected!r} ({dtype})"
-                      for case, got in zip(cases, values) if not matches(case, got, rel)]
+            wrong += [
+                f"{label}{case.args} = {got!r}, not {case.expected!r} ({dtype})"
+                for case, got in zip(cases, values)
+                if not matches(case, got, rel)
+            ]
     assert not wrong, f"{len(wrong)} special cases differ:\n" + "\n".join(wrong)
