@@ -510,4 +510,5 @@ def split(x: Tensor, indices_or_sections: int | Sequence[int], /, *, axis: int =
     else:
         bounds = [0, *[min(max(int(i), 0), n) for i in indices_or_sections], n]
     lead = (slice(None),) * axis
-    return [x[(*lead, slice(start, max(start, stop)), ...)] for start, stop in itertools.pairwise(bounds)]
+    keys = [(*lead, slice(start, max(start, stop)), Ellipsis) for start, stop in itertools.pairwise(bounds)]
+    return [x[key] for key in keys]

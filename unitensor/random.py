@@ -407,6 +407,8 @@ def shuffle(key: KeyLike, x: Tensor, *, axis: int = 0) -> Tensor:
     if x.ndim == 0:
         raise ValueError("shuffle() needs a Tensor of at least one dimension")
     n = x.shape[axis]
+    if n is None:
+        raise ValueError("shuffle() needs an axis of known length; compute the Tensor first (ut.compute)")
     order = _draw("permutation", key, (n,), None, _key_device(x), x._backend, "integral", n=n)
     return FUNCTIONS["take"](x, order, axis=axis)
 
