@@ -202,6 +202,7 @@ def test_conversion_between_writable_backends_shares_by_default():
 KINKS: dict[str, tuple[Callable[[Any, Any], Any], list[float]]] = {
     # (f(namespace, x), inputs at the kink); the namespace is ut or torch
     "abs": (lambda xp, x: xp.sum(xp.abs(x)), [0.0, -0.0, 1.0]),
+    "abs-operator": (lambda xp, x: xp.sum(abs(x)), [0.0, -0.0, 1.0]),
     "maximum": (lambda xp, x: xp.sum(xp.maximum(x, xp.flip(x, **_dims(xp)))), [1.0, 2.0, 1.0]),
     "minimum": (lambda xp, x: xp.sum(xp.minimum(x, xp.flip(x, **_dims(xp)))), [1.0, 2.0, 1.0]),
     "max": (lambda xp, x: xp.max(x), [1.0, 1.0, 0.0]),

@@ -1129,9 +1129,16 @@ def _floating_with_scalar(x: Any, scalar: Any, tensor: type) -> bool:
 
     Then torch keeps ``x``'s dtype, as the standard's promotion does (a
     scalar takes the array's dtype), and ``clamp`` agrees with
-    ``maximum``/``minimum`` (both propagate a NaN of ``x``).
+    ``maximum``/``minimum`` (both propagate a NaN of ``x``). Not while ``x``
+    requires grad: at a tie ``clamp``'s gradient is 1, ``maximum``'s splits it (0.5).
     """
-    return type(x) is tensor and type(scalar) in _REAL_SCALARS and scalar == scalar and x.is_floating_point()
+    return (
+        type(x) is tensor
+        and type(scalar) in _REAL_SCALARS
+        and scalar == scalar
+        and x.is_floating_point()
+        and not x.requires_grad
+    )
 
 
 def _one_dtype(
