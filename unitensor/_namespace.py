@@ -297,6 +297,10 @@ def _binary(name: str) -> tuple[Callable[..., Any], Callable[..., Any]]:
                     out._raw = raw
                     out._backend = backend
                     return out
+            elif type(x2) is Tensor:
+                out = _promoted_pair(name, x1, x2)
+                if out is not None:
+                    return out
         elif type(x2) is Tensor and type(x1) in _PLAIN_SCALARS:
             out = _with_scalar(name, x2, x1, x2)
             if out is not None:
@@ -426,6 +430,40 @@ def _general(name: str) -> tuple[Callable[..., Any], Callable[..., Any]]:
         return slow(*args, **kwargs)
 
     return function, slow
+
+
+#: (native dtype, native dtype, backend) -> the native dtype both promote to; None where they do not
+_PAIR_TARGETS: dict[tuple[Any, Any, _registry.Backend], Any] = {}
+
+
+def _promoted_pair(name: str, x1: Tensor, x2: Tensor) -> Tensor | None:
+    """Two plain Tensors of one single-device backend whose dtypes differ, on a backend whose own
+    promotion the facade overrides (NumPy's int64 + float32 is float64; the rule says float32):
+    the casts and the call the full path would make, without its scan; None leaves it to the full path.
+    """
+    backend = x1._backend
+    if x2._backend is not backend or not backend.fast_binary or backend.standard_promotion:
+        return None
+    raw1, raw2 = x1._raw, x2._raw
+    key = (raw1.dtype, raw2.dtype, backend)
+    try:
+        target = _PAIR_TARGETS[key]
+    except KeyError:
+        try:
+            target = backend.native_dtype(result_type(x1.dtype, x2.dtype))
+        except TypeError:  # no result dtype: the full path raises the standard's error
+            target = None
+        _PAIR_TARGETS[key] = target
+    except TypeError:  # an unhashable native dtype
+        return None
+    if target is None:
+        return None
+    astype = backend.function("astype")
+    if raw1.dtype != target:
+        raw1 = astype(raw1, target)
+    if raw2.dtype != target:
+        raw2 = astype(raw2, target)
+    return _call_plain(name, backend, (raw1, raw2), {})
 
 
 def _call_plain(
