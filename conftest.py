@@ -56,6 +56,16 @@ SLOW = (
     "tests/test_autodiff_example.py",
     "tests/test_cli.py",
     "tests/test_registry.py::test_third_party_backend",
+    # more tests that start Python processes (or pytest in one), and the README's research example
+    "tests/test_crash.py",
+    "tests/test_testing.py::test_plugin_",
+    "tests/test_testing.py::test_xp_makes_the_backend_the_default_for_the_test_only",
+    "tests/test_testing.py::test_a_suite_parametrizes_its_own_argument_over_the_backends",
+    "tests/test_testing.py::test_certify_",
+    "tests/test_random.py::test_stream_is_the_same_run_after_run",
+    "tests/test_backend_jax.py::test_x64_off_from_the_start_in_a_fresh_process",
+    "tests/test_backend_jax.py::test_virtual_host_devices_in_a_fresh_process",
+    "tests/test_readme_example.py",
 )
 
 
