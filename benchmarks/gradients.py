@@ -43,9 +43,13 @@ def loss(params: dict[str, Any], x: Any, y: Any, xp: Any) -> Any:
 
 
 def _data(size: str) -> tuple[dict[str, Any], Any, Any]:
+    return mlp_data(*SIZES[size])
+
+
+def mlp_data(batch: int, n_in: int, n_hidden: int, n_out: int) -> tuple[dict[str, Any], Any, Any]:
+    """NumPy parameters, inputs and targets of the MLP ``loss`` trains (seeded)."""
     import numpy as np
 
-    batch, n_in, n_hidden, n_out = SIZES[size]
     rng = np.random.default_rng(0)
     params = {
         "w1": rng.standard_normal((n_in, n_hidden)) / np.sqrt(n_in),

@@ -26,6 +26,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ._timing import Timing, interleaved
+from .gradients import loss, mlp_data
 
 STEPS = 100
 LEARNING_RATE = 0.05
@@ -41,27 +42,6 @@ TRAINING_RATIOS = {
     "jax / jax (no jit)": ("unitensor (jax)", "jax.value_and_grad"),
     "jax jit / jax jit": ("unitensor (jax) under jax.jit", "jax.jit(step)"),
 }
-
-
-def loss(params: dict[str, Any], x: Any, y: Any, xp: Any) -> Any:
-    """Mean squared error of a one-hidden-layer tanh MLP."""
-    hidden = xp.tanh(x @ params["w1"] + params["b1"])
-    out = hidden @ params["w2"] + params["b2"]
-    return xp.mean((out - y) ** 2)
-
-
-def _mlp_data(size: str) -> tuple[dict[str, Any], Any, Any]:
-    import numpy as np
-
-    batch, n_in, n_hidden, n_out = MLPS[size]
-    rng = np.random.default_rng(0)
-    params = {
-        "w1": rng.standard_normal((n_in, n_hidden)) / np.sqrt(n_in),
-        "b1": np.zeros(n_hidden),
-        "w2": rng.standard_normal((n_hidden, n_out)) / np.sqrt(n_hidden),
-        "b2": np.zeros(n_out),
-    }
-    return params, rng.standard_normal((batch, n_in)), rng.standard_normal((batch, n_out))
 
 
 # -- training: one builder per variant, each returning a zero-argument "run 100 steps" -------------
@@ -172,7 +152,7 @@ def _train_unitensor_jit(params: dict[str, Any], x: Any, y: Any) -> Callable[[],
 
 
 def _training_variants(size: str) -> dict[str, Callable[[], Callable[[], Any]]]:
-    params, x, y = _mlp_data(size)
+    params, x, y = mlp_data(*MLPS[size])
     builders: dict[str, Callable[[], Callable[[], Any]]] = {
         "unitensor tape (numpy)": lambda: _train_unitensor("numpy", params, x, y),
         "HIPS autograd (numpy)": lambda: _train_autograd(params, x, y),
